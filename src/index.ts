@@ -1,0 +1,7 @@
+// Public API (engine only: no node:* imports here; see src/node for file and thread adapters).
+export { Tensor } from './tensor.js';
+export { F, ops, type OpName } from './ops/index.js';
+export { noGrad, enableGrad, grad, isGradEnabled } from './autograd.js';
+export { useBackend, backendName, registerBackend, availableBackends, kernels } from './backend.js';
+export { Rng, manualSeed, globalRng } from './rng.js';
+export { ShapeError } from './shape.js';

@@ -1,0 +1,14 @@
+// mul: out = a ⊙ b with broadcasting.   ∂a = unbroadcast(dy ⊙ b), ∂b = unbroadcast(dy ⊙ a).
+import { defineOp, type BinaryOp } from './op.js';
+import { mapBinary, unbroadcast } from './_elementwise.js';
+
+export const mul: BinaryOp = defineOp({
+  name: 'mul',
+  inputs: ['a', 'b'],
+  attrs: {},
+  forward: ({ a, b }) => mapBinary('mul', a, b, (x, y) => x * y),
+  backward: (dy, { inputs: { a, b } }) => ({
+    a: a!.requiresGrad ? unbroadcast(mul(dy, b!), a!.shape) : null,
+    b: b!.requiresGrad ? unbroadcast(mul(dy, a!), b!.shape) : null,
+  }),
+});
