@@ -3,7 +3,7 @@
 // order. Backward rules are written in ops, so with createGraph the gradient computation is itself
 // recorded and can be differentiated again (gradient penalties need ∂/∂θ of ‖∂D/∂x‖).
 import { Tensor } from './tensor.js';
-import { add } from './ops/add.js';
+import { opsTable } from './ops_ref.js';
 import { fmt, shapeEq } from './shape.js';
 
 export interface GradFn {
@@ -48,7 +48,7 @@ export function enableGrad<T>(fn: () => T): T {
 }
 
 export interface BackwardOptions {
-  /** Keep saved tensors so backward can run through this graph again. */
+  /** Keep saved tensors so backward can run through this graph again (default: createGraph, as torch). */
   retainGraph?: boolean;
   /** Record the gradient computation so gradients can be differentiated again. */
   createGraph?: boolean;
@@ -83,6 +83,8 @@ function topoOrder(roots: Tensor[]): Tensor[] {
  * requires a gradient. Returns the map tensor → gradient for leaves and (if keepAll) intermediates.
  */
 function propagate(roots: Tensor[], rootGrads: Tensor[], opts: BackwardOptions): Map<Tensor, Tensor> {
+  const { add } = opsTable();
+  const retain = opts.retainGraph ?? opts.createGraph ?? false;
   const order = topoOrder(roots);
   const grads = new Map<Tensor, Tensor>();
   const accumulate = (t: Tensor, g: Tensor): void => {
@@ -106,7 +108,7 @@ function propagate(roots: Tensor[], rootGrads: Tensor[], opts: BackwardOptions):
         }
         accumulate(inp, g);
       }
-      if (!opts.retainGraph) {
+      if (!retain) {
         node.saved = null;
         node.released = true;
       }
@@ -128,6 +130,7 @@ export function backward(root: Tensor, grad: Tensor | undefined, opts: BackwardO
     throw new Error(`backward: gradient shape ${fmt(g.shape)} does not match tensor shape ${fmt(root.shape)}`);
   }
   const grads = propagate([root], [g], opts);
+  const { add } = opsTable();
   for (const [t, tg] of grads) {
     if (t._ctx !== null) continue;
     const leafGrad = opts.createGraph ? tg : tg.detach();

@@ -2,7 +2,8 @@
 // engine has it) is registered by a platform adapter that can read the .wasm bytes (src/node/wasm.ts).
 import { tsKernels, type Kernels } from './kernels/index.js';
 
-export type BackendName = 'ts' | 'wasm' | 'wasm-scalar' | 'wasm-simd';
+// 'wasm-debug' is the SIMD build with assertions on (tests).
+export type BackendName = 'ts' | 'wasm' | 'wasm-scalar' | 'wasm-simd' | 'wasm-debug';
 
 const registry = new Map<string, Kernels | (() => Kernels)>([['ts', tsKernels]]);
 let activeName: string = 'ts';

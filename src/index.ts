@@ -5,3 +5,7 @@ export { noGrad, enableGrad, grad, isGradEnabled } from './autograd.js';
 export { useBackend, backendName, registerBackend, availableBackends, kernels } from './backend.js';
 export { Rng, manualSeed, globalRng } from './rng.js';
 export { ShapeError } from './shape.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as io from './io/index.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';

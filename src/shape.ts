@@ -78,7 +78,7 @@ export function pair(op: string, name: string, v: number | readonly number[]): [
   return p;
 }
 
-export function checkFinite(op: string, attrs: Record<string, unknown>): void {
+export function checkFinite(op: string, attrs: object): void {
   for (const [k, v] of Object.entries(attrs)) {
     if (typeof v === 'number' && !Number.isFinite(v)) throw new RangeError(`${op}: ${k} must be finite, got ${v}`);
   }

@@ -2,7 +2,7 @@
 // (requiresGrad, grad, backward, detach). Every computation goes through the op table F; the
 // methods here are sugar over it.
 import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
-import { F } from './ops/index.js';
+import { opsTable as F } from './ops_ref.js';
 import { globalRng, type Rng } from './rng.js';
 import { checkShape, fmt, ShapeError, sizeOf, type Shape } from './shape.js';
 
@@ -112,7 +112,7 @@ export class Tensor {
     return new Tensor(this.data, this.shape);
   }
   clone(): Tensor {
-    return F.mul(this, 1);
+    return F().mul(this, 1);
   }
   backward(grad?: Tensor, opts?: BackwardOptions): void {
     runBackward(this, grad, opts);
@@ -122,44 +122,44 @@ export class Tensor {
   }
 
   // ---- op sugar (all through F) ----
-  add(o: Tensor | number): Tensor { return F.add(this, o); }
-  sub(o: Tensor | number): Tensor { return F.sub(this, o); }
-  mul(o: Tensor | number): Tensor { return F.mul(this, o); }
-  div(o: Tensor | number): Tensor { return F.div(this, o); }
-  neg(): Tensor { return F.mul(this, -1); }
-  matmul(o: Tensor): Tensor { return F.matmul(this, o); }
+  add(o: Tensor | number): Tensor { return F().add(this, o); }
+  sub(o: Tensor | number): Tensor { return F().sub(this, o); }
+  mul(o: Tensor | number): Tensor { return F().mul(this, o); }
+  div(o: Tensor | number): Tensor { return F().div(this, o); }
+  neg(): Tensor { return F().mul(this, -1); }
+  matmul(o: Tensor): Tensor { return F().matmul(this, o); }
   reshape(...shape: number[] | [Shape]): Tensor {
     const s = (Array.isArray(shape[0]) ? shape[0] : shape) as number[];
-    return F.reshape(this, { shape: s });
+    return F().reshape(this, { shape: s });
   }
   view(...shape: number[] | [Shape]): Tensor { return this.reshape(...shape); }
   flatten(startDim = 0): Tensor {
     const s = this.shape.slice(0, startDim);
-    return F.reshape(this, { shape: [...s, -1] });
+    return F().reshape(this, { shape: [...s, -1] });
   }
-  permute(...dims: number[]): Tensor { return F.permute(this, { dims }); }
+  permute(...dims: number[]): Tensor { return F().permute(this, { dims }); }
   /** Swaps two axes. */
   transpose(d0 = -2, d1 = -1): Tensor {
     const r = this.ndim;
     const dims = Array.from({ length: r }, (_, i) => i);
     const a = d0 < 0 ? d0 + r : d0, b = d1 < 0 ? d1 + r : d1;
     [dims[a], dims[b]] = [dims[b], dims[a]];
-    return F.permute(this, { dims });
+    return F().permute(this, { dims });
   }
   get T(): Tensor { return this.transpose(); }
   sum(dim: number | number[] | null = null, keepdim = false): Tensor {
-    return F.sum(this, { dim: typeof dim === 'number' ? [dim] : dim, keepdim });
+    return F().sum(this, { dim: typeof dim === 'number' ? [dim] : dim, keepdim });
   }
   mean(dim: number | number[] | null = null, keepdim = false): Tensor {
-    return F.mean(this, { dim: typeof dim === 'number' ? [dim] : dim, keepdim });
+    return F().mean(this, { dim: typeof dim === 'number' ? [dim] : dim, keepdim });
   }
-  relu(): Tensor { return F.relu(this); }
-  sigmoid(): Tensor { return F.sigmoid(this); }
-  tanh(): Tensor { return F.tanh(this); }
-  exp(): Tensor { return F.exp(this); }
-  log(): Tensor { return F.log(this); }
-  sqrt(): Tensor { return F.sqrt(this); }
-  pow(p: number): Tensor { return F.pow(this, { exponent: p }); }
-  square(): Tensor { return F.mul(this, this); }
-  abs(): Tensor { return F.abs(this); }
+  relu(): Tensor { return F().relu(this); }
+  sigmoid(): Tensor { return F().sigmoid(this); }
+  tanh(): Tensor { return F().tanh(this); }
+  exp(): Tensor { return F().exp(this); }
+  log(): Tensor { return F().log(this); }
+  sqrt(): Tensor { return F().sqrt(this); }
+  pow(p: number): Tensor { return F().pow(this, { exponent: p }); }
+  square(): Tensor { return F().mul(this, this); }
+  abs(): Tensor { return F().abs(this); }
 }

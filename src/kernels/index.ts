@@ -11,3 +11,6 @@ export interface Kernels {
 }
 
 export const tsKernels: Kernels = { gemm, im2col, col2im };
+
+// The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
+export { bindWasmKernels } from '../wasm/bindings.js';

@@ -28,9 +28,12 @@ export interface OpSpec<R extends string, O extends string, A> {
 }
 
 type Req<R extends readonly string[]> = { [K in keyof R]: Tensor | number };
-type Opt<O extends readonly string[]> = { [K in keyof O]?: Tensor | null };
+// Optional inputs may stop at any position before the attrs: F.batch_norm(x, rm, rv, { training }).
+type OptPrefix<O extends readonly string[]> = O extends readonly [string, ...infer Rest extends readonly string[]]
+  ? [] | [Tensor | null | undefined, ...OptPrefix<Rest>]
+  : [];
 
-export type OpFn<R extends readonly string[], O extends readonly string[], A> = ((...args: [...Req<R>, ...Opt<O>, Partial<A>?]) => Tensor) & {
+export type OpFn<R extends readonly string[], O extends readonly string[], A> = ((...args: [...Req<R>, ...OptPrefix<O>, Partial<A>?]) => Tensor) & {
   opName: string;
   spec: OpSpec<R[number], O[number], A>;
   /** Calls the op with inputs by name (the oracle's form). */

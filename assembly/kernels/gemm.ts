@@ -1,0 +1,253 @@
+// gemm   (twin: src/kernels/gemm.ts; test: test/kernels/gemm.prop.test.ts; bench: bench/gemm.bench.ts)
+// C[m×n] = (accumulate ? C : 0) + op(A)[m×k] · op(B)[k×n]; row-major; lda/ldb/ldc in elements.
+// op(A) = A (A is m×k, A[i,p] at a[i·lda + p]) or Aᵀ (A is k×m, op(A)[i,p] at a[p·lda + i]); same for B.
+// Here a, b, c are byte offsets into memory (any 4-byte alignment).
+//
+// Blocking (GotoBLAS/BLIS): per NC-wide column block and KC-deep slice, op(B) is packed into
+// NR = 8 wide panels; per MC-tall row block, op(A) is packed into MR = 4 tall panels; the 4×8
+// micro-kernel then runs over every (A panel, B panel) pair, B panel outer so it stays in L1.
+// Packing absorbs the transposes, so NN, NT, TN and TT all run the same micro-kernel.
+//
+// Packed op(B) slice (kc × nc), zero-padded past column n:
+//
+//            panel 0: columns jc+0 … jc+7                     panel 1: columns jc+8 … jc+15
+//   bPack → ┌──────────────────────────────────────────┐  ┌─────────────────────────┐
+//           │ B(pc,  jc+0) B(pc,  jc+1) … B(pc,  jc+7) │  │ B(pc,  jc+8) …          │ ← starts at
+//           │ B(pc+1,jc+0) …              B(pc+1,jc+7) │  │ …                       │   bPack + kc·32
+//           │ … kc rows of 32 bytes: vb0123 | vb4567   │  │                         │
+//           └──────────────────────────────────────────┘  └─────────────────────────┘
+//   bPack[(q·kc + p)·8 + jj] = op(B)[pc + p, jc + 8q + jj]
+//
+// Packed op(A) block (mc × kc), zero-padded past row m, MR = 4 rows per panel. The SIMD build
+// stores every element pre-splatted across 4 lanes, so the micro-kernel's A reads are plain
+// v128.load with constant offsets (V8 folds those into the address; a load32_splat with an
+// offset costs an extra lea per row — measured 42 → 50 GFLOP/s):
+//
+//            p = pc                                       p = pc + 1
+//   aPack → │ A(i0,p) ×4 │ A(i0+1,p) ×4 │ A(i0+2,p) ×4 │ A(i0+3,p) ×4 │ A(i0,p+1) ×4 │ …   (64 bytes per p)
+//             va0            va1            va2            va3
+//   aPack[((q·kc + p)·4 + r)·4 + lane] = op(A)[ic + 4q + r, pc + p]       (scalar build: no lanes,
+//   aPack[(q·kc + p)·4 + r], since its kernel reads one f32 per row)
+//
+// Edges: padding makes every tile a full 4×8 one; a partial tile is computed into a 4×8
+// temporary and only its mr×nr corner is written to C. K has no edge (kc is the slice depth).
+// NOTE: C receives one partial sum per K slice (the first slice stores unless accumulate), so the
+// rounding differs from the reference's single running sum by O(√k·ε)·Σ|a·b|.
+// NOTE: the micro-kernel loop is deliberately not unrolled in source: binaryen regroups an
+// unrolled body per accumulator, which keeps 8 B vectors live and makes V8 spill (measured 33 vs
+// 50 GFLOP/s). It stays a separate function (two call sites): inlined into gemm it ran slower.
+import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
+import { muladd, transpose4x4 } from '../simd';
+
+const MR = 4;
+const NR = 8;
+const A_ELEM: i32 = ASC_FEATURE_SIMD ? 16 : 4; // bytes per packed op(A) element
+const KC = 256;
+const MC = 128;
+const NC = 1024;
+
+export function gemm(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, transA: bool,
+  b: usize, ldb: i32, transB: bool,
+  c: usize, ldc: i32, accumulate: bool,
+): void {
+  assert(m >= 0 && n >= 0 && k >= 0, 'gemm: negative size');
+  assert(ldc >= n && lda >= (transA ? m : k) && ldb >= (transB ? k : n), 'gemm: leading dimension too small');
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
+    return;
+  }
+  const mark = scratch_mark();
+  // Equal blocks (784 = 4 × 196, not 3 × 256 + 16), rounded to the tile so only the last is ragged.
+  const KB = blockStep(k, KC, 4), MB = blockStep(m, MC, MR), NB = blockStep(n, NC, NR);
+  const bPack = scratch_alloc(<usize>(min(k, KB) * min((n + NR - 1) & ~(NR - 1), NB)) << 2);
+  const aPack = scratch_alloc(<usize>(min(k, KB) * min((m + MR - 1) & ~(MR - 1), MB) * A_ELEM));
+  const tile = scratch_alloc(MR * NR * 4);
+  for (let jc = 0; jc < n; jc += NB) {
+    const nc = min(NB, n - jc);
+    for (let pc = 0; pc < k; pc += KB) {
+      const kc = min(KB, k - pc);
+      const add = accumulate || pc > 0;
+      if (transB) packBCols(bPack, b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc);
+      else packBRows(bPack, b + (<usize>(pc * ldb + jc) << 2), ldb, kc, nc);
+      for (let ic = 0; ic < m; ic += MB) {
+        const mc = min(MB, m - ic);
+        // op(A)[ic + r, pc + p] sits at a + p·sp + r·sr (bytes)
+        const ldaBytes = <usize>lda << 2;
+        if (transA) packA(aPack, a + (<usize>(pc * lda + ic) << 2), 4, ldaBytes, kc, mc);
+        else packA(aPack, a + (<usize>(ic * lda + pc) << 2), ldaBytes, 4, kc, mc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = bPack + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const ap = aPack + <usize>(ir * kc * A_ELEM);
+            const cp = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
+            if (mr == MR && nr == NR) {
+              microKernel(kc, ap, bp, cp, ldc, add);
+            } else {
+              microKernel(kc, ap, bp, tile, NR, false);
+              storeEdge(mr, nr, tile, cp, ldc, add);
+            }
+          }
+        }
+      }
+    }
+  }
+  scratch_release(mark);
+}
+
+/** Step that splits `total` into ⌈total / max⌉ near-equal blocks, rounded up to a multiple of `unit`. */
+function blockStep(total: i32, max: i32, unit: i32): i32 {
+  const blocks = (total + max - 1) / max;
+  const step = (total + blocks - 1) / blocks;
+  return (step + unit - 1) / unit * unit;
+}
+
+// @ts-ignore: decorator
+@inline function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: bool): void {
+  if (ASC_FEATURE_SIMD) gemm_4x8_simd(kc, a, b, c, ldc, add);
+  else gemm_4x8_scalar(kc, a, b, c, ldc, add);
+}
+
+/** C[4×8] (+)= Apanel[4×kc] · Bpanel[kc×8]: 8 f32x4 accumulators, vacc<row>x<columns>. */
+function gemm_4x8_simd(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: bool): void {
+  let vacc0x0123 = f32x4.splat(0), vacc0x4567 = vacc0x0123, vacc1x0123 = vacc0x0123, vacc1x4567 = vacc0x0123;
+  let vacc2x0123 = vacc0x0123, vacc2x4567 = vacc0x0123, vacc3x0123 = vacc0x0123, vacc3x4567 = vacc0x0123;
+  const bEnd = b + (<usize>kc << 5);
+  while (b < bEnd) {
+    const vb0123 = v128.load(b), vb4567 = v128.load(b, 16);
+    const va0 = v128.load(a), va1 = v128.load(a, 16), va2 = v128.load(a, 32), va3 = v128.load(a, 48);
+    vacc0x0123 = muladd(vacc0x0123, va0, vb0123); vacc0x4567 = muladd(vacc0x4567, va0, vb4567);
+    vacc1x0123 = muladd(vacc1x0123, va1, vb0123); vacc1x4567 = muladd(vacc1x4567, va1, vb4567);
+    vacc2x0123 = muladd(vacc2x0123, va2, vb0123); vacc2x4567 = muladd(vacc2x4567, va2, vb4567);
+    vacc3x0123 = muladd(vacc3x0123, va3, vb0123); vacc3x4567 = muladd(vacc3x4567, va3, vb4567);
+    a += 64;
+    b += 32;
+  }
+  const ldcBytes = <usize>ldc << 2;
+  const c1 = c + ldcBytes, c2 = c1 + ldcBytes, c3 = c2 + ldcBytes;
+  if (add) {
+    vacc0x0123 = f32x4.add(vacc0x0123, v128.load(c)); vacc0x4567 = f32x4.add(vacc0x4567, v128.load(c, 16));
+    vacc1x0123 = f32x4.add(vacc1x0123, v128.load(c1)); vacc1x4567 = f32x4.add(vacc1x4567, v128.load(c1, 16));
+    vacc2x0123 = f32x4.add(vacc2x0123, v128.load(c2)); vacc2x4567 = f32x4.add(vacc2x4567, v128.load(c2, 16));
+    vacc3x0123 = f32x4.add(vacc3x0123, v128.load(c3)); vacc3x4567 = f32x4.add(vacc3x4567, v128.load(c3, 16));
+  }
+  v128.store(c, vacc0x0123); v128.store(c, vacc0x4567, 16);
+  v128.store(c1, vacc1x0123); v128.store(c1, vacc1x4567, 16);
+  v128.store(c2, vacc2x0123); v128.store(c2, vacc2x4567, 16);
+  v128.store(c3, vacc3x0123); v128.store(c3, vacc3x4567, 16);
+}
+
+/** Scalar build: the same 4×8 tile as four 2×4 passes (8 accumulators fit V8's registers). */
+function gemm_4x8_scalar(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: bool): void {
+  for (let r = 0; r < MR; r += 2) {
+    for (let h = 0; h < NR; h += 4) {
+      let c00: f32 = 0, c01: f32 = 0, c02: f32 = 0, c03: f32 = 0;
+      let c10: f32 = 0, c11: f32 = 0, c12: f32 = 0, c13: f32 = 0;
+      let ap = a + (<usize>r << 2), bp = b + (<usize>h << 2);
+      for (let p = kc; p > 0; p--) {
+        const a0 = load<f32>(ap), a1 = load<f32>(ap, 4);
+        const b0 = load<f32>(bp), b1 = load<f32>(bp, 4), b2 = load<f32>(bp, 8), b3 = load<f32>(bp, 12);
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+        ap += MR * 4;
+        bp += NR * 4;
+      }
+      const d0 = c + (<usize>(r * ldc + h) << 2), d1 = d0 + (<usize>ldc << 2);
+      if (add) {
+        c00 += load<f32>(d0); c01 += load<f32>(d0, 4); c02 += load<f32>(d0, 8); c03 += load<f32>(d0, 12);
+        c10 += load<f32>(d1); c11 += load<f32>(d1, 4); c12 += load<f32>(d1, 8); c13 += load<f32>(d1, 12);
+      }
+      store<f32>(d0, c00); store<f32>(d0, c01, 4); store<f32>(d0, c02, 8); store<f32>(d0, c03, 12);
+      store<f32>(d1, c10); store<f32>(d1, c11, 4); store<f32>(d1, c12, 8); store<f32>(d1, c13, 12);
+    }
+  }
+}
+
+/** Writes the valid mr×nr corner of a 4×8 tile (row stride NR) into C. */
+function storeEdge(mr: i32, nr: i32, tile: usize, c: usize, ldc: i32, add: bool): void {
+  for (let i = 0; i < mr; i++) {
+    const src = tile + (<usize>(i * NR) << 2), dst = c + (<usize>(i * ldc) << 2);
+    for (let j = 0; j < nr; j++) {
+      const v = load<f32>(src + (<usize>j << 2));
+      const d = dst + (<usize>j << 2);
+      store<f32>(d, add ? load<f32>(d) + v : v);
+    }
+  }
+}
+
+/** op(A) block → MR-row panels (layout above); element (p, r) at src + p·sp + r·sr. */
+function packA(dst: usize, src: usize, sr: usize, sp: usize, kc: i32, len: i32): void {
+  for (let i0 = 0; i0 < len; i0 += MR) {
+    const rows = min(MR, len - i0);
+    const s0 = src + <usize>i0 * sr;
+    for (let p = 0; p < kc; p++) {
+      const s = s0 + <usize>p * sp;
+      if (ASC_FEATURE_SIMD) {
+        if (rows == MR) {
+          v128.store(dst, v128.load32_splat(s));
+          v128.store(dst, v128.load32_splat(s + sr), 16);
+          v128.store(dst, v128.load32_splat(s + 2 * sr), 32);
+          v128.store(dst, v128.load32_splat(s + 3 * sr), 48);
+        } else {
+          for (let r = 0; r < MR; r++) {
+            v128.store(dst + (<usize>r << 4), r < rows ? v128.load32_splat(s + <usize>r * sr) : f32x4.splat(0));
+          }
+        }
+      } else {
+        for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(s + <usize>r * sr) : 0);
+      }
+      dst += MR * A_ELEM;
+    }
+  }
+}
+
+/** op(B) slice → NR-column panels when B is not transposed: element (p, j) at src + (p·ld + j)·4. */
+function packBRows(dst: usize, src: usize, ld: i32, kc: i32, len: i32): void {
+  const ldBytes = <usize>ld << 2;
+  for (let j0 = 0; j0 < len; j0 += NR) {
+    const cols = min(NR, len - j0);
+    let s = src + (<usize>j0 << 2);
+    for (let p = 0; p < kc; p++) {
+      if (ASC_FEATURE_SIMD && cols == NR) {
+        v128.store(dst, v128.load(s));
+        v128.store(dst, v128.load(s, 16), 16);
+      } else {
+        for (let j = 0; j < NR; j++) store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(s + (<usize>j << 2)) : 0);
+      }
+      s += ldBytes;
+      dst += NR * 4;
+    }
+  }
+}
+
+/**
+ * op(B) slice → NR-column panels when B is transposed: element (p, j) at src + (j·ld + p)·4, so
+ * each column's depth run is contiguous. Full groups of 4 columns go through 4×4 transposes;
+ * ragged columns and the kc % 4 tail are scalar.
+ */
+function packBCols(dst: usize, src: usize, ld: i32, kc: i32, len: i32): void {
+  const ldBytes = <usize>ld << 2;
+  for (let j0 = 0; j0 < len; j0 += NR) {
+    const cols = min(NR, len - j0);
+    for (let g = 0; g < NR; g += 4) {
+      const r0 = src + <usize>(j0 + g) * ldBytes;
+      const d = dst + (<usize>g << 2);
+      let p = 0;
+      if (ASC_FEATURE_SIMD && g + 4 <= cols) {
+        for (; p + 4 <= kc; p += 4) {
+          const s = r0 + (<usize>p << 2);
+          transpose4x4(s, s + ldBytes, s + 2 * ldBytes, s + 3 * ldBytes, d + (<usize>p << 5), NR * 4);
+        }
+      }
+      for (; p < kc; p++) {
+        const s = r0 + (<usize>p << 2), dp = d + (<usize>p << 5);
+        for (let t = 0; t < 4; t++) store<f32>(dp + (<usize>t << 2), g + t < cols ? load<f32>(s + <usize>t * ldBytes) : 0);
+      }
+    }
+    dst += <usize>kc << 5;
+  }
+}

@@ -1,0 +1,51 @@
+// Per-call bump arena (C5). The JS side calls scratch_reset(), then scratch_alloc() once per
+// argument region, and only then builds Float32Array views on memory.buffer (growth detaches it).
+// Kernels take their own temporaries (gemm's packed panels) above the caller's regions with
+// scratch_mark()/scratch_release(), so a call never leaves anything behind.
+//
+//   memory: | data + stack | __heap_base … base | region 0 | region 1 | … | kernel temps | free … |
+//                                              ^ 16-byte aligned, as the AS runtime aligns blocks
+//
+// The stub runtime (asconfig "runtime": "stub") is linked but never asked for memory: no managed
+// objects exist in this module, so the arena owns everything above __heap_base.
+// NOTE: with a shared memory (threads, later) every instance needs its own arena range; only
+// `base` has to change for that (e.g. a scratch_init(base) export), the ABI stays the same.
+
+const ALIGN_MASK: usize = 15;
+
+let base: usize = (__heap_base + ALIGN_MASK) & ~ALIGN_MASK;
+let top: usize = base;
+
+// @ts-ignore: decorator
+@inline function ensureCapacity(end: usize): void {
+  const have = <usize>memory.size() << 16;
+  if (end > have) {
+    const pages = <i32>((end - have + 0xffff) >>> 16);
+    if (memory.grow(pages) < 0) abort('scratch_alloc: out of WebAssembly memory');
+  }
+}
+
+/** Reserves `bytes` (rounded up to 16) and returns a 16-byte aligned byte offset into memory. */
+export function scratch_alloc(bytes: usize): usize {
+  const ptr = top;
+  const end = (ptr + bytes + ALIGN_MASK) & ~ALIGN_MASK;
+  if (end < ptr) abort('scratch_alloc: size overflow');
+  ensureCapacity(end);
+  top = end;
+  return ptr;
+}
+
+/** Frees every region at once (the arena's only way to free). */
+export function scratch_reset(): void {
+  top = base;
+}
+
+/** For kernels: the current top, to hand back to scratch_release() when their temporaries die. */
+export function scratch_mark(): usize {
+  return top;
+}
+
+export function scratch_release(mark: usize): void {
+  assert(mark >= base && mark <= top, 'scratch_release: mark out of range');
+  top = mark;
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// `ganstyle` command line: a thin adapter over the library (argv, files, exit codes live here).
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { oracleCheck, oracleExport } from './commands/oracle.js';
+import { ganTrain } from './commands/gan.js';
+import { GAN_LOSSES } from './gan/losses.js';
+
+const program = new Command();
+program.name('ganstyle').description('CPU deep learning in TypeScript + WASM SIMD: GANs and neural style transfer, checked against PyTorch');
+
+const backendOption = () => new Option('--backend <name>', 'kernel backend').choices(['ts', 'wasm', 'wasm-simd', 'wasm-scalar']).default('wasm');
+const int = (name: string, min = 0) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+  return n;
+};
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+const oracle = program.command('oracle').description('golden vectors of format ganstyle-oracle/1 (see FORMAT.md)');
+oracle
+  .command('check')
+  .argument('<manifest>', 'PATH.json of a ganstyle-oracle/1 suite')
+  .addOption(backendOption())
+  .description('check every case; one line per failed case, then "N passed, M failed"; exit 1 if any failed')
+  .action((manifest: string, opts: { backend: 'ts' | 'wasm' }) => {
+    process.exitCode = oracleCheck(manifest, opts, console.log);
+  });
+oracle
+  .command('export')
+  .requiredOption('-o, --out <file.json>', 'manifest to write (the .safetensors goes beside it)')
+  .requiredOption('--template <manifest.json>', 'suite whose ops, attributes and inputs to reuse')
+  .option('--seed <n>', 'seed of the upstream gradients', int('--seed'), 1)
+  .option('--ops <list>', 'only these ops (comma list)', (v) => v.split(','))
+  .addOption(backendOption().default('ts'))
+  .description('write golden vectors computed by this implementation')
+  .action((opts: { out: string; template: string; seed: number; backend: 'ts'; ops?: string[] }) => {
+    oracleExport(opts.out, opts, console.log);
+  });
+
+const gan = program.command('gan').description('generative adversarial networks on MNIST or a folder of images');
+gan
+  .command('train')
+  .option('-o, --out <dir>', 'output folder (samples, log.jsonl, weights)', 'out/gan')
+  .addOption(new Option('--loss <kind>', 'GAN objective').choices(GAN_LOSSES).default('bce'))
+  .option('--steps <n>', 'stop after n steps', int('--steps', 1))
+  .option('--epochs <n>', 'stop after n epochs', int('--epochs', 1))
+  .option('--minutes <m>', 'stop after m minutes', positive('--minutes'))
+  .option('--batch <n>', 'batch size', int('--batch', 1), 64)
+  .option('--seed <n>', 'seed of every random number', int('--seed'), 0)
+  .option('--log-every <n>', 'steps per log line', int('--log-every', 1), 50)
+  .addOption(backendOption())
+  .description('train the MLP GAN (G 100→…→784, D 784→…→1) with Adam lr 2e-4, betas (0.5, 0.999)')
+  .action(async (opts) => {
+    if (opts.steps === undefined && opts.epochs === undefined && opts.minutes === undefined) opts.epochs = 10;
+    const { trainer, stepsPerSecond } = await ganTrain(opts);
+    console.log(`${trainer.step} steps at ${stepsPerSecond.toFixed(1)} steps/s; samples in ${opts.out}/samples.png, log in ${opts.out}/log.jsonl`);
+  });
+
+program
+  .command('demo')
+  .option('-o, --out <dir>', 'output folder', 'out/demo')
+  .option('--minutes <m>', 'training time', positive('--minutes'), 2)
+  .option('--seed <n>', 'seed', int('--seed'), 0)
+  .description('the main job: train the MLP GAN on the embedded 10,000 MNIST digits for about two minutes')
+  .action(async (opts: { out: string; minutes: number; seed: number }) => {
+    const { trainer, stepsPerSecond } = await ganTrain({ ...opts, backend: 'wasm', batch: 64, loss: 'bce', logEvery: 20 });
+    console.log(`${trainer.step} steps at ${stepsPerSecond.toFixed(1)} steps/s; samples in ${opts.out}/samples.png (one grid per epoch in ${opts.out}/samples/), log in ${opts.out}/log.jsonl`);
+  });
+
+program.parseAsync().catch((e: unknown) => {
+  console.error(`ganstyle: ${(e as Error).message}`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,7 @@
+// Byte-level formats (no file system): safetensors, .npy, ndarray views, images, oracle suites.
+export { parseSafetensors, serializeSafetensors, FormatError } from './safetensors.js';
+export { parseNpy, serializeNpy } from './npy.js';
+export { toNdarray, fromNdarray } from './ndarray.js';
+export { decodeImage, encodeImage, makeGrid } from './image.js';
+export { checkManifest, checkCase, compareTensor, validateManifest, type OracleManifest, type OracleCase } from './oracle.js';
+export { exportFromTemplate } from './oracle_export.js';

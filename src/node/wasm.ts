@@ -1,0 +1,51 @@
+// Node adapter for the WASM backends: reads build/kernels.<target>.wasm (written by `npm run asbuild`)
+// from the package root and registers 'wasm' (SIMD when the engine has it, else scalar), 'wasm-simd',
+// 'wasm-scalar' and 'wasm-debug' (SIMD with assertions). Instances are made on first use and cached.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { registerBackend } from '../backend.js';
+import { bindWasmKernels } from '../wasm/bindings.js';
+import type { WasmExports } from '../wasm/exports.js';
+import { instantiateKernels, pickTarget, type WasmTarget } from '../wasm/loader.js';
+
+let root: string | undefined;
+
+/** The directory holding ganstyle's package.json (works from src/ via tsx and from dist/src/). */
+export function packageRoot(): string {
+  if (root !== undefined) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'ganstyle') return (root = dir);
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`ganstyle: package root not found above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+}
+
+export function wasmPath(target: WasmTarget): string {
+  return join(packageRoot(), 'build', `kernels.${target}.wasm`);
+}
+
+const instances = new Map<WasmTarget, WasmExports>();
+
+/** The module instance of one build target (instantiated once per process). */
+export function loadNodeWasm(target: WasmTarget): WasmExports {
+  let ex = instances.get(target);
+  if (ex === undefined) {
+    const path = wasmPath(target);
+    if (!existsSync(path)) throw new Error(`wasm: ${path} is missing; run \`npm run asbuild\` first`);
+    ex = instantiateKernels(readFileSync(path));
+    instances.set(target, ex);
+  }
+  return ex;
+}
+
+/** Registers the WASM backends with src/backend.ts (lazy: nothing is read until useBackend). */
+export function registerNodeWasm(): void {
+  registerBackend('wasm', () => bindWasmKernels(loadNodeWasm(pickTarget('auto'))));
+  registerBackend('wasm-simd', () => bindWasmKernels(loadNodeWasm('release')));
+  registerBackend('wasm-scalar', () => bindWasmKernels(loadNodeWasm('scalar')));
+  registerBackend('wasm-debug', () => bindWasmKernels(loadNodeWasm('debug')));
+}

@@ -1,0 +1,104 @@
+// Adam (torch.optim.Adam, PyTorch 1.13): L2 weight decay added to the gradient (not AdamW), bias
+// correction, eps outside the square root, optional AMSGrad. Per parameter, at step t:
+//   g = grad + weight_decay·p;  m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²
+//   vmax = max(vmax, v) (amsgrad);  denom = sqrt(v or vmax) / sqrt(1 − β2^t) + eps
+//   p −= lr / (1 − β1^t) · m / denom
+// State per parameter: step (number), exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad) as Float32Array.
+import type { Tensor } from '../tensor.js';
+import { checkBuffer, checkNonNegative, evalClosure, Optimizer, type Closure, type ParamsArg, type ParamState } from './optimizer.js';
+
+export interface AdamOptions {
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  weight_decay: number;
+  amsgrad: boolean;
+}
+
+/**
+ * The per-element update of one parameter (the one loop a WASM kernel would replace).
+ * Updates p, m, v (and vmax when non-null) in place; t is the step number starting at 1.
+ */
+export function adamUpdate(
+  p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null,
+  t: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
+): void {
+  const stepSize = lr / (1 - beta1 ** t);
+  const invBc2Sqrt = 1 / Math.sqrt(1 - beta2 ** t);
+  const c1 = 1 - beta1, c2 = 1 - beta2;
+  const n = p.length;
+  // m and v are rounded to float32 (Math.fround) before use, exactly as stored (torch keeps them float32).
+  if (vmax === null) {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i] + weightDecay * p[i];
+      const mi = Math.fround(beta1 * m[i] + c1 * gi);
+      const vi = Math.fround(beta2 * v[i] + c2 * gi * gi);
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= stepSize * mi / (Math.sqrt(vi) * invBc2Sqrt + eps);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i] + weightDecay * p[i];
+      const mi = Math.fround(beta1 * m[i] + c1 * gi);
+      const vi = Math.fround(beta2 * v[i] + c2 * gi * gi);
+      m[i] = mi;
+      v[i] = vi;
+      const vh = vmax[i] < vi ? vi : vmax[i];
+      vmax[i] = vh;
+      p[i] -= stepSize * mi / (Math.sqrt(vh) * invBc2Sqrt + eps);
+    }
+  }
+}
+
+/**
+ * torch.optim.Adam.
+ * @example
+ *   const opt = new Adam(model.parameters(), { lr: 2e-4, betas: [0.5, 0.999] });
+ *   opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export class Adam extends Optimizer<AdamOptions> {
+  constructor(params: ParamsArg<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false }, options);
+  }
+
+  protected validate(h: AdamOptions): void {
+    checkNonNegative('Adam', 'learning rate lr', h.lr);
+    checkNonNegative('Adam', 'epsilon value eps', h.eps);
+    checkNonNegative('Adam', 'weight_decay value', h.weight_decay);
+    if (!Array.isArray(h.betas) || h.betas.length !== 2) throw new RangeError(`Adam: betas must be a pair [beta1, beta2], got ${JSON.stringify(h.betas)}`);
+    h.betas.forEach((b, i) => {
+      if (typeof b !== 'number' || !Number.isFinite(b) || b < 0 || b >= 1) throw new RangeError(`Adam: invalid beta parameter at index ${i}: ${b} (must be in [0, 1))`);
+    });
+    if (typeof h.amsgrad !== 'boolean') throw new TypeError(`Adam: amsgrad must be a boolean, got ${JSON.stringify(h.amsgrad)}`);
+  }
+
+  protected override validateState(p: Tensor, s: ParamState, index: number): void {
+    if (typeof s.step !== 'number' || !Number.isInteger(s.step) || s.step < 0) throw new Error(`Adam.loadStateDict: state of parameter ${index}: 'step' must be a non-negative integer, got ${JSON.stringify(s.step)}`);
+    checkBuffer('Adam', index, 'exp_avg', s.exp_avg, p.size);
+    checkBuffer('Adam', index, 'exp_avg_sq', s.exp_avg_sq, p.size);
+    checkBuffer('Adam', index, 'max_exp_avg_sq', s.max_exp_avg_sq, p.size, true);
+  }
+
+  /** One update of every parameter that has a gradient; returns the closure's loss if one is given. */
+  step(closure?: Closure): number | null {
+    const loss = closure === undefined ? null : evalClosure('Adam', closure);
+    for (const group of this.paramGroups) {
+      const { lr, betas: [beta1, beta2], eps, weight_decay, amsgrad } = group;
+      for (const p of group.params) {
+        const g = this.gradOf(p);
+        if (g === null) continue;
+        let s = this.state.get(p);
+        if (s === undefined) {
+          s = { step: 0, exp_avg: new Float32Array(p.size), exp_avg_sq: new Float32Array(p.size) };
+          this.state.set(p, s);
+        }
+        if (amsgrad && s.max_exp_avg_sq === undefined) s.max_exp_avg_sq = new Float32Array(p.size);
+        s.step = (s.step as number) + 1;
+        adamUpdate(p.data, g, s.exp_avg as Float32Array, s.exp_avg_sq as Float32Array, amsgrad ? s.max_exp_avg_sq as Float32Array : null,
+          s.step, lr, beta1, beta2, eps, weight_decay);
+      }
+    }
+    return loss;
+  }
+}
