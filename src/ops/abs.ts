@@ -7,6 +7,6 @@ export const abs = defineOp({
   name: 'abs',
   inputs: ['x'],
   attrs: {},
-  forward: ({ x }) => mapUnary(x, Math.abs),
-  backward: (dy, { inputs: { x } }) => ({ x: mul(dy, mapUnary(x!, Math.sign)) }),
+  forward: ({ x }) => mapUnary(x, 'abs'),
+  backward: (dy, { inputs: { x } }) => ({ x: mul(dy, mapUnary(x!, 'sign')) }),
 });

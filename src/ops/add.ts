@@ -7,6 +7,6 @@ export const add = defineOp({
   name: 'add',
   inputs: ['a', 'b'],
   attrs: {},
-  forward: ({ a, b }) => mapBinary('add', a, b, (x, y) => x + y),
+  forward: ({ a, b }) => mapBinary('add', a, b, 'add'),
   backward: (dy, { inputs: { a, b } }) => ({ a: unbroadcast(dy, a!.shape), b: unbroadcast(dy, b!.shape) }),
 });

@@ -7,7 +7,7 @@ export const div: BinaryOp = defineOp({
   name: 'div',
   inputs: ['a', 'b'],
   attrs: {},
-  forward: ({ a, b }) => mapBinary('div', a, b, (x, y) => x / y),
+  forward: ({ a, b }) => mapBinary('div', a, b, 'div'),
   backward: (dy, { inputs: { a, b }, out }) => ({
     a: a!.requiresGrad ? unbroadcast(div(dy, b!), a!.shape) : null,
     b: b!.requiresGrad ? unbroadcast(mul(div(mul(dy, out), b!), -1), b!.shape) : null,

@@ -11,7 +11,7 @@ export const expand: UnaryOp<{ shape: number[] }> = defineOp({
   forward: ({ x }, { shape }) => {
     const target = broadcastShapes('expand', x.shape, shape);
     if (!shapeEq(target, shape)) throw new ShapeError(`expand: cannot expand ${fmt(x.shape)} to ${fmt(shape)}`);
-    return mapBinary('expand', x, Tensor.zeros(shape), (v) => v);
+    return mapBinary('expand', x, Tensor.zeros(shape), 'copy');
   },
   backward: (dy, { inputs: { x } }) => ({ x: unbroadcast(dy, x!.shape) }),
 });

@@ -12,7 +12,7 @@ export const leaky_relu = defineOp({
   forward: ({ x }, attrs) => {
     checkFinite('leaky_relu', attrs);
     const s = attrs.negative_slope;
-    return mapUnary(x, (v) => (v > 0 ? v : s * v));
+    return mapUnary(x, 'leaky_relu', s);
   },
-  backward: (dy, { inputs: { x }, attrs: { negative_slope: s } }) => ({ x: mul(dy, mapUnary(x!, (v) => (v > 0 ? 1 : s))) }),
+  backward: (dy, { inputs: { x }, attrs: { negative_slope: s } }) => ({ x: mul(dy, mapUnary(x!, 'leaky_relu_mask', s)) }),
 });

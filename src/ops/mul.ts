@@ -6,7 +6,7 @@ export const mul: BinaryOp = defineOp({
   name: 'mul',
   inputs: ['a', 'b'],
   attrs: {},
-  forward: ({ a, b }) => mapBinary('mul', a, b, (x, y) => x * y),
+  forward: ({ a, b }) => mapBinary('mul', a, b, 'mul'),
   backward: (dy, { inputs: { a, b } }) => ({
     a: a!.requiresGrad ? unbroadcast(mul(dy, b!), a!.shape) : null,
     b: b!.requiresGrad ? unbroadcast(mul(dy, a!), b!.shape) : null,

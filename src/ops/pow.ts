@@ -11,7 +11,7 @@ export const pow: UnaryOp<{ exponent: number }> = defineOp({
   forward: ({ x }, attrs) => {
     checkFinite('pow', attrs);
     const p = attrs.exponent;
-    return mapUnary(x, (v) => Math.pow(v, p));
+    return mapUnary(x, 'pow', p);
   },
   backward: (dy, { inputs: { x }, attrs: { exponent } }) => ({
     x: exponent === 0 ? mul(dy, 0) : mul(dy, mul(pow(x!, { exponent: exponent - 1 }), exponent)),

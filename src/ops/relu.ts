@@ -7,6 +7,6 @@ export const relu = defineOp({
   name: 'relu',
   inputs: ['x'],
   attrs: {},
-  forward: ({ x }) => mapUnary(x, (v) => (v > 0 ? v : 0)),
-  backward: (dy, { inputs: { x } }) => ({ x: mul(dy, mapUnary(x!, (v) => (v > 0 ? 1 : 0))) }),
+  forward: ({ x }) => mapUnary(x, 'relu'),
+  backward: (dy, { inputs: { x } }) => ({ x: mul(dy, mapUnary(x!, 'relu_mask')) }),
 });

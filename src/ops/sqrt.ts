@@ -8,6 +8,6 @@ export const sqrt = defineOp({
   name: 'sqrt',
   inputs: ['x'],
   attrs: {},
-  forward: ({ x }) => mapUnary(x, Math.sqrt),
+  forward: ({ x }) => mapUnary(x, 'sqrt'),
   backward: (dy, { out }) => ({ x: div(dy, mul(out, 2)) }),
 });

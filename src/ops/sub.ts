@@ -7,6 +7,6 @@ export const sub = defineOp({
   name: 'sub',
   inputs: ['a', 'b'],
   attrs: {},
-  forward: ({ a, b }) => mapBinary('sub', a, b, (x, y) => x - y),
+  forward: ({ a, b }) => mapBinary('sub', a, b, 'sub'),
   backward: (dy, { inputs: { a, b } }) => ({ a: unbroadcast(dy, a!.shape), b: unbroadcast(mul(dy, -1), b!.shape) }),
 });

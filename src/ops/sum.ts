@@ -27,21 +27,34 @@ export const sum: UnaryOp<ReduceAttrs> = defineOp({
   inputs: ['x'],
   attrs: { dim: null, keepdim: false } as ReduceAttrs,
   forward: ({ x }, attrs) => {
-    const { keep, out } = reduceShapes('sum', x.shape, attrs);
+    const { axes, keep, out } = reduceShapes('sum', x.shape, attrs);
     const acc = new Float64Array(sizeOf(keep));
-    // Walk x in row-major order; the output offset follows x's index through 0-strides on reduced axes.
-    const so = broadcastStrides(keep, x.shape);
-    const shape = x.shape, rank = shape.length, src = x.data;
-    const idx = new Array<number>(rank).fill(0);
+    const shape = x.shape, src = x.data;
+    if (src.length === 0) return new Tensor(Float32Array.from(acc), out);
+    // The trailing axes that are all reduced (or all kept) form one contiguous run: a reduced run
+    // adds into one accumulator, a kept run adds elementwise into a row of accumulators. The
+    // remaining axes are walked with an index counter; `so` are the output strides along x's axes.
+    const reduced = shape.map((_, i) => axes.includes(i));
+    let d = shape.length, inner = 1;
+    const lastReduced = reduced[d - 1] ?? true;
+    while (d > 0 && reduced[d - 1] === lastReduced) inner *= shape[--d];
+    const so = broadcastStrides(keep, shape);
+    const idx = new Array<number>(d).fill(0);
     let o = 0;
-    for (let i = 0; i < src.length; i++) {
-      acc[o] += src[i];
-      for (let d = rank - 1; d >= 0; d--) {
-        idx[d]++;
-        o += so[d];
-        if (idx[d] < shape[d]) break;
-        o -= so[d] * shape[d];
-        idx[d] = 0;
+    for (let i = 0; i < src.length; i += inner) {
+      if (lastReduced) {
+        let s = 0;
+        for (let j = 0; j < inner; j++) s += src[i + j];
+        acc[o] += s;
+      } else {
+        for (let j = 0; j < inner; j++) acc[o + j] += src[i + j];
+      }
+      for (let k = d - 1; k >= 0; k--) {
+        idx[k]++;
+        o += so[k];
+        if (idx[k] < shape[k]) break;
+        o -= so[k] * shape[k];
+        idx[k] = 0;
       }
     }
     return new Tensor(Float32Array.from(acc), out);

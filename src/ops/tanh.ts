@@ -8,6 +8,6 @@ export const tanh = defineOp({
   name: 'tanh',
   inputs: ['x'],
   attrs: {},
-  forward: ({ x }) => mapUnary(x, Math.tanh),
+  forward: ({ x }) => mapUnary(x, 'tanh'),
   backward: (dy, { out }) => ({ x: mul(dy, sub(1, mul(out, out))) }),
 });
