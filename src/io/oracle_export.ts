@@ -51,12 +51,12 @@ export function exportFromTemplate(template: OracleManifest, lookup: TensorLooku
       }
       c.grads = Object.fromEntries(Object.keys(t.grads ?? {}).map((k) => [k, name('grad', k)]));
     }
+    for (const k of Object.keys(t.outputs)) c.outputs[k] = name('out', k);
     const got = runCase(c, localLookup);
     const refs: Tensor[] = [];
     for (const k of Object.keys(t.outputs)) {
       const v = got.get(`out/${k}`);
       if (v === undefined) throw new Error(`export ${id}: this implementation produced no output '${k}'`);
-      c.outputs[k] = name('out', k);
       refs.push(v);
     }
     for (const [nm, u] of upstreams) tensors.set(nm, u);
