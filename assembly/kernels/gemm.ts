@@ -205,21 +205,32 @@ function packA(dst: usize, src: usize, sr: usize, sp: usize, kc: i32, len: i32):
   }
 }
 
-/** op(B) slice → NR-column panels when B is not transposed: element (p, j) at src + (p·ld + j)·4. */
+/**
+ * op(B) slice → NR-column panels when B is not transposed: element (p, j) at src + (p·ld + j)·4.
+ * Runs over chunks of 8 rows, panel by panel inside a chunk: every source line and every packed
+ * line is finished while it is in L1. (Panel-outer reads, or row-by-row scattered writes, alias
+ * in L1 when ld·4 or kc·32 is a multiple of 4 KB: measured 35 vs 49 GFLOP/s for n = 784.)
+ */
 function packBRows(dst: usize, src: usize, ld: i32, kc: i32, len: i32): void {
-  const ldBytes = <usize>ld << 2;
-  for (let j0 = 0; j0 < len; j0 += NR) {
-    const cols = min(NR, len - j0);
-    let s = src + (<usize>j0 << 2);
-    for (let p = 0; p < kc; p++) {
-      if (ASC_FEATURE_SIMD && cols == NR) {
-        v128.store(dst, v128.load(s));
-        v128.store(dst, v128.load(s, 16), 16);
-      } else {
-        for (let j = 0; j < NR; j++) store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(s + (<usize>j << 2)) : 0);
+  const ldBytes = <usize>ld << 2, panelBytes = <usize>kc << 5;
+  const full = len & ~(NR - 1);
+  for (let p0 = 0; p0 < kc; p0 += 8) {
+    const rows = min(8, kc - p0);
+    const s0 = src + <usize>p0 * ldBytes;
+    let d0 = dst + (<usize>p0 << 5);
+    for (let j0 = 0; j0 < len; j0 += NR) {
+      let s = s0 + (<usize>j0 << 2), d = d0;
+      for (let p = 0; p < rows; p++) {
+        if (ASC_FEATURE_SIMD && j0 < full) {
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s, 16), 16);
+        } else {
+          for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), j0 + j < len ? load<f32>(s + (<usize>j << 2)) : 0);
+        }
+        s += ldBytes;
+        d += NR * 4;
       }
-      s += ldBytes;
-      dst += NR * 4;
+      d0 += panelBytes;
     }
   }
 }

@@ -74,3 +74,89 @@ export function makeGrid(batch: Tensor, opts: { nrow?: number; padding?: number;
   }
   return new Tensor(out, [c, gh, gw]);
 }
+
+/** [C, H, W] view of an image tensor [C, H, W] or [1, C, H, W]; `op` names the caller in errors. */
+function chw(op: string, t: Tensor): [number, number, number] {
+  const shape = t.ndim === 4 && t.shape[0] === 1 ? t.shape.slice(1) : t.shape;
+  if (shape.length !== 3) throw new ShapeError(`${op}: expected an image [C, H, W] or [1, C, H, W], got ${fmt(t.shape)}`);
+  return [shape[0], shape[1], shape[2]];
+}
+
+/** The centred square of side min(H, W) (torchvision center_crop to the short side); keeps the rank. */
+export function centerCropSquare(t: Tensor): Tensor {
+  const [c, h, w] = chw('centerCropSquare', t);
+  const s = Math.min(h, w), oy = Math.floor((h - s) / 2), ox = Math.floor((w - s) / 2);
+  const out = new Float32Array(c * s * s);
+  for (let k = 0; k < c; k++) {
+    for (let y = 0; y < s; y++) {
+      const src = (k * h + oy + y) * w + ox;
+      out.set(t.data.subarray(src, src + s), (k * s + y) * s);
+    }
+  }
+  return new Tensor(out, t.ndim === 4 ? [1, c, s, s] : [c, s, s]);
+}
+
+/**
+ * Per output index: the input taps and normalised weights of an antialiased linear resize of n
+ * samples to m (PIL's BILINEAR resampling: the triangle filter widened by the scale when shrinking).
+ */
+function resizeTaps(n: number, m: number): { start: Int32Array; weights: Float64Array[] } {
+  const scale = n / m, fs = Math.max(scale, 1), support = fs;
+  const start = new Int32Array(m), weights: Float64Array[] = [];
+  for (let i = 0; i < m; i++) {
+    const center = (i + 0.5) * scale;
+    const lo = Math.max(Math.floor(center - support + 0.5), 0), hi = Math.min(Math.floor(center + support + 0.5), n);
+    const w = new Float64Array(hi - lo);
+    let sum = 0;
+    for (let x = lo; x < hi; x++) sum += (w[x - lo] = Math.max(0, 1 - Math.abs((x - center + 0.5) / fs)));
+    for (let j = 0; j < w.length; j++) w[j] /= sum;
+    start[i] = lo;
+    weights.push(w);
+  }
+  return { start, weights };
+}
+
+/**
+ * Resizes an image [C, H, W] or [1, C, H, W] to [.., height, width] with antialiased bilinear
+ * interpolation (PIL's Image.resize(BILINEAR); torchvision resize with antialias=True); keeps the rank.
+ */
+export function resizeImage(t: Tensor, height: number, width: number): Tensor {
+  const [c, h, w] = chw('resizeImage', t);
+  if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
+    throw new RangeError(`resizeImage: the size must be positive integers, got ${height} × ${width}`);
+  }
+  const tx = resizeTaps(w, width), ty = resizeTaps(h, height);
+  const rows = new Float64Array(c * h * width);
+  for (let k = 0; k < c; k++) {
+    for (let y = 0; y < h; y++) {
+      const src = (k * h + y) * w;
+      for (let x = 0; x < width; x++) {
+        const wt = tx.weights[x], s0 = src + tx.start[x];
+        let acc = 0;
+        for (let j = 0; j < wt.length; j++) acc += wt[j] * t.data[s0 + j];
+        rows[(k * h + y) * width + x] = acc;
+      }
+    }
+  }
+  const out = new Float32Array(c * height * width);
+  for (let k = 0; k < c; k++) {
+    for (let y = 0; y < height; y++) {
+      const wt = ty.weights[y], y0 = ty.start[y];
+      for (let x = 0; x < width; x++) {
+        let acc = 0;
+        for (let j = 0; j < wt.length; j++) acc += wt[j] * rows[(k * h + y0 + j) * width + x];
+        out[(k * height + y) * width + x] = acc;
+      }
+    }
+  }
+  return new Tensor(out, t.ndim === 4 ? [1, c, height, width] : [c, height, width]);
+}
+
+/** RGB [3, H, W] or [1, 3, H, W] → luma [.., 1, H, W] = 0.299 R + 0.587 G + 0.114 B (PIL's convert('L') weights). */
+export function toGrayscale(t: Tensor): Tensor {
+  const [c, h, w] = chw('toGrayscale', t);
+  if (c !== 3) throw new ShapeError(`toGrayscale: expected 3 channels, got ${fmt(t.shape)}`);
+  const n = h * w, out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = 0.299 * t.data[i] + 0.587 * t.data[n + i] + 0.114 * t.data[2 * n + i];
+  return new Tensor(out, t.ndim === 4 ? [1, 1, h, w] : [1, h, w]);
+}

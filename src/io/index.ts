@@ -5,3 +5,7 @@ export { toNdarray, fromNdarray } from './ndarray.js';
 export { decodeImage, encodeImage, makeGrid } from './image.js';
 export { checkManifest, checkCase, compareTensor, validateManifest, type OracleManifest, type OracleCase } from './oracle.js';
 export { exportFromTemplate } from './oracle_export.js';
+export { parsePth } from './pth.js';
+export { parseKerasH5 } from './keras_h5.js';
+export { loadTfjsWeights } from './tfjs_layers.js';
+export { loadMl5Checkpoint } from './ml5_checkpoint.js';

@@ -49,6 +49,11 @@ abstract class ConvNd extends Module {
   readonly output_padding: [number, number];
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /**
+   * A parametrization of the weight (e.g. spectral norm, src/gan/spectral_norm.ts): when set,
+   * forward uses weightFn() instead of `weight` (torch's forward pre-hook recomputing module.weight).
+   */
+  weightFn: (() => Tensor) | null = null;
 
   protected constructor(layer: string, transposed: boolean, in_channels: number, out_channels: number, kernel_size: IntOrPair,
     o: ConvNdOptions) {
@@ -86,6 +91,11 @@ abstract class ConvNd extends Module {
     layerDefault_(this.weight, this.bias, rng);
   }
 
+  /** The weight forward uses: weightFn() when a parametrization is set, else `weight`. */
+  protected currentWeight(): Tensor {
+    return this.weightFn === null ? this.weight : this.weightFn();
+  }
+
   /** x as [N, C, H, W] (3-D input gets a batch axis), after checking rank and channels. */
   protected batched(x: Tensor): Tensor {
     if ((x.ndim !== 3 && x.ndim !== 4) || x.shape[x.ndim - 3] !== this.in_channels) {
@@ -117,7 +127,7 @@ export class Conv2d extends ConvNd {
   }
 
   forward(x: Tensor): Tensor {
-    const y = F.conv2d(this.batched(x), this.weight, this.bias, {
+    const y = F.conv2d(this.batched(x), this.currentWeight(), this.bias, {
       stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups,
     });
     return this.unbatched(x, y);
@@ -137,7 +147,7 @@ export class ConvTranspose2d extends ConvNd {
   }
 
   forward(x: Tensor): Tensor {
-    const y = F.conv_transpose2d(this.batched(x), this.weight, this.bias, {
+    const y = F.conv_transpose2d(this.batched(x), this.currentWeight(), this.bias, {
       stride: this.stride, padding: this.padding, output_padding: this.output_padding, groups: this.groups, dilation: this.dilation,
     });
     return this.unbatched(x, y);

@@ -20,6 +20,11 @@ export class Linear extends Module {
   readonly out_features: number;
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /**
+   * A parametrization of the weight (e.g. spectral norm, src/gan/spectral_norm.ts): when set,
+   * forward uses weightFn() instead of `weight` (torch's forward pre-hook recomputing module.weight).
+   */
+  weightFn: (() => Tensor) | null = null;
 
   constructor(in_features: number, out_features: number, opts: LinearOptions = {}) {
     super();
@@ -40,7 +45,7 @@ export class Linear extends Module {
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== this.in_features) {
       throw new ShapeError(`${this.describe()}: expected input [*, ${this.in_features}], got ${fmt(x.shape)}`);
     }
-    return F.linear(x, this.weight, this.bias);
+    return F.linear(x, this.weightFn === null ? this.weight : this.weightFn(), this.bias);
   }
 
   override extraRepr(): string {

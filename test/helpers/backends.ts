@@ -1,6 +1,6 @@
 // forEachBackend: runs a suite under each kernel backend ('ts' reference, 'wasm' SIMD), the
 // tfjs describeWithFlags idea without exclusion lists: every op passes on both or is not listed.
-import { describe } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { useBackend, type BackendName } from '../../src/backend.js';
 import { registerNodeWasm } from '../../src/node/wasm.js';
 
@@ -11,7 +11,8 @@ export const BACKENDS: BackendName[] = ['ts', 'wasm'];
 export function forEachBackend(title: string, fn: (backend: BackendName) => void): void {
   for (const b of BACKENDS) {
     describe(`${title} [${b}]`, () => {
-      useBackend(b);
+      before(() => useBackend(b));
+      after(() => useBackend('ts'));
       fn(b);
     });
   }

@@ -1,0 +1,201 @@
+// Peer: TensorFlow.js with @tensorflow/tfjs-backend-wasm (XNNPACK), in this process.
+//
+// Loading: both packages are devDependencies, imported dynamically (a missing package throws and the
+// caller skips the peer). The .wasm binaries are read from node_modules through setWasmPaths with a
+// directory path, so nothing is fetched.
+//
+// Threads in Node: tfjs-backend-wasm disables its threaded build when IS_NODE and starts its pthread
+// workers from a Blob URL, which Node's worker_threads cannot load; it also caps the XNNPACK pool at
+// os.cpus().length / 2 (1 on a 2-core machine). For a thread count > 1 we therefore (a) force the
+// flag WASM_HAS_MULTITHREAD_SUPPORT, (b) write the Emscripten worker script and the threaded module
+// script to a temporary folder and hand the worker's path out where tfjs asks URL.createObjectURL
+// for one, the worker being told to load the module script from that file instead of a Blob, and
+// (c) report 2·threads logical cores while the module starts. Emscripten's own Node support
+// (worker_threads, fs) does the rest. 1 thread uses the plain SIMD build. getThreadsCount() is
+// checked afterwards: the peer reports the count XNNPACK really has.
+//
+// One backend instance exists at a time: close() removes it (and its workers) and re-registers the
+// factory so the next open() starts a fresh module with another thread count.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type * as TfCore from '@tensorflow/tfjs-core';
+import type { ConvCase, GemmCase, Peer, Runner, VggCase } from '../report.js';
+
+type Tf = typeof TfCore;
+type TfWasm = typeof import('@tensorflow/tfjs-backend-wasm');
+type Tensor = TfCore.Tensor;
+type BackendFactory = ReturnType<Tf['findBackendFactory']>;
+
+interface Loaded {
+  tf: Tf;
+  wasm: TfWasm;
+  root: string;
+  factory: BackendFactory;
+}
+
+let loaded: Loaded | undefined;
+let current: TfjsPeer | undefined;
+
+async function load(): Promise<Loaded> {
+  if (loaded !== undefined) return loaded;
+  const tf = (await import('@tensorflow/tfjs-core')) as Tf;
+  const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as TfWasm;
+  const root = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  const factory = tf.findBackendFactory('wasm');
+  if (factory == null) throw new Error('@tensorflow/tfjs-backend-wasm did not register the wasm backend');
+  wasm.setWasmPaths(root + path.sep + 'dist' + path.sep);
+  return (loaded = { tf, wasm, root, factory });
+}
+
+/** The Emscripten files of the threaded build, written where a Node worker can load them. */
+function writeThreadedScripts(root: string): { dir: string; worker: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ganstyle-tfjs-wasm-'));
+  const main = path.join(dir, 'module.js');
+  writeFileSync(main, readFileSync(path.join(root, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js')));
+  const { wasmWorkerContents } = createRequire(import.meta.url)(path.join(root, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string };
+  // tfjs escapes the newlines the same way before making its Blob; the appended handler swaps the
+  // Blob the worker would import for the module file.
+  const redirect = `\n;{const load=self.onmessage;self.onmessage=e=>{if(e.data&&e.data.cmd==="load"&&typeof e.data.urlOrBlob!=="string")e.data.urlOrBlob=${JSON.stringify(main)};return load(e)}}\n`;
+  const worker = path.join(dir, 'worker.js');
+  writeFileSync(worker, wasmWorkerContents.replace(/\n/g, '\\n') + redirect);
+  return { dir, worker };
+}
+
+/** Starts the tfjs wasm backend with `threads` XNNPACK threads (closing a previous instance). */
+export async function openTfjs(threads: number): Promise<Peer> {
+  await current?.close();
+  const l = await load();
+  const { tf, wasm } = l;
+  let tmp: string | undefined;
+  const restore: (() => void)[] = [];
+  try {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+    wasm.setThreadsCount(threads);
+    if (threads > 1) {
+      const { dir, worker } = writeThreadedScripts(l.root);
+      tmp = dir;
+      const createObjectURL = URL.createObjectURL, cpus = os.cpus;
+      URL.createObjectURL = (obj: Blob) => (obj instanceof Blob && obj.type === 'application/javascript' ? worker : createObjectURL(obj));
+      const cpu = cpus()[0];
+      os.cpus = () => Array.from({ length: 2 * threads }, () => cpu);
+      restore.push(() => (URL.createObjectURL = createObjectURL), () => (os.cpus = cpus));
+    }
+    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed');
+  } catch (e) {
+    if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  } finally {
+    for (const r of restore) r();
+  }
+  current = new TfjsPeer(l, wasm.getThreadsCount(), tmp);
+  return current;
+}
+
+class TfjsPeer implements Peer {
+  readonly backend = 'tfjs-wasm';
+  private closed = false;
+
+  constructor(private readonly l: Loaded, readonly threads: number, private readonly tmp: string | undefined) {}
+
+  private get tf(): Tf {
+    if (this.closed) throw new Error('tfjs peer: used after close()');
+    return this.l.tf;
+  }
+
+  private runner(keep: Tensor[], run: () => Tensor | Tensor[] | void): Runner {
+    const tf = this.tf;
+    return {
+      run: () => tf.dispose(tf.tidy(run) ?? []),
+      dispose: () => tf.dispose(keep),
+    };
+  }
+
+  async gemm(c: GemmCase): Promise<Runner> {
+    const tf = this.tf;
+    const a = tf.randomNormal(c.transA ? [c.k, c.m] : [c.m, c.k]) as TfCore.Tensor2D;
+    const b = tf.randomNormal(c.transB ? [c.n, c.k] : [c.k, c.n]) as TfCore.Tensor2D;
+    return this.runner([a, b], () => tf.matMul(a, b, c.transA, c.transB));
+  }
+
+  async conv2d(c: ConvCase): Promise<Runner> {
+    const tf = this.tf;
+    const x = tf.randomNormal([1, c.size, c.size, c.cin]) as TfCore.Tensor4D; // NHWC
+    const w = tf.randomNormal([3, 3, c.cin, c.cout], 0, 0.05) as TfCore.Tensor4D;
+    return this.runner([x, w], () => tf.conv2d(x, w, 1, 'same'));
+  }
+
+  /**
+   * The MLP GAN of src/gan/models.ts (G 100→128→256→512→1024→784 LeakyReLU 0.2 / tanh, D 784→1024→
+   * 512→256→128→1 LeakyReLU 0.2), BCE with logits, Adam 2e-4 (0.5, 0.999): one D update on real and
+   * fake as one batch of 2B, then one G update (tfjs recomputes G's forward inside minimize).
+   */
+  async ganStep(batch: number): Promise<Runner> {
+    const tf = this.tf;
+    const layers = (sizes: number[]) =>
+      sizes.slice(1).map((out, i) => {
+        const bound = 1 / Math.sqrt(sizes[i]);
+        return { w: tf.variable(tf.randomUniform([sizes[i], out], -bound, bound)), b: tf.variable(tf.randomUniform([out], -bound, bound)) };
+      });
+    const g = layers([100, 128, 256, 512, 1024, 784]);
+    const d = layers([784, 1024, 512, 256, 128, 1]);
+    const mlp = (ls: typeof g, x: Tensor, last: (t: Tensor) => Tensor) =>
+      ls.reduce((h, { w, b }, i) => {
+        const y = tf.add(tf.matMul(h as TfCore.Tensor2D, w as TfCore.Tensor2D), b);
+        return i + 1 < ls.length ? tf.leakyRelu(y, 0.2) : last(y);
+      }, x);
+    const G = (z: Tensor) => mlp(g, z, (y) => tf.tanh(y));
+    const D = (x: Tensor) => mlp(d, x, (y) => y);
+    const varsOf = (ls: typeof g) => ls.flatMap(({ w, b }) => [w, b]);
+    const optG = tf.train.adam(2e-4, 0.5, 0.999), optD = tf.train.adam(2e-4, 0.5, 0.999);
+    const real = tf.randomUniform([batch, 784], -1, 1);
+    const labels = tf.concat([tf.ones([batch, 1]), tf.zeros([batch, 1])]);
+    const ones = tf.ones([batch, 1]);
+    const keep = [real, labels, ones, ...varsOf(g), ...varsOf(d)];
+    return {
+      run: () =>
+        tf.tidy(() => {
+          const z = tf.randomNormal([batch, 100]);
+          const fake = G(z);
+          optD.minimize(() => tf.losses.sigmoidCrossEntropy(labels, D(tf.concat([real, fake]))) as TfCore.Scalar, false, varsOf(d));
+          optG.minimize(() => tf.losses.sigmoidCrossEntropy(ones, D(G(z))) as TfCore.Scalar, false, varsOf(g));
+        }),
+      dispose: () => {
+        tf.dispose(keep);
+        optG.dispose();
+        optD.dispose();
+      },
+    };
+  }
+
+  async vggTrain(c: VggCase): Promise<Runner> {
+    const tf = this.tf;
+    const x = tf.randomUniform([1, c.size, c.size, 3], -1, 1) as TfCore.Tensor4D;
+    const ws = c.convs.map(([cin, cout]) => tf.randomNormal([3, 3, cin, cout], 0, Math.sqrt(2 / (9 * cin))) as TfCore.Tensor4D);
+    const bs = c.convs.map(([, cout]) => tf.zeros([cout]));
+    const n = ws.length;
+    const loss = tf.grads((...args: Tensor[]) => {
+      let h = args[0] as TfCore.Tensor4D;
+      for (let i = 0; i < n; i++) {
+        h = tf.relu(tf.add(tf.conv2d(h, args[1 + i] as TfCore.Tensor4D, 1, 'same'), args[1 + n + i])) as TfCore.Tensor4D;
+        if (c.poolAfter.includes(i)) h = tf.maxPool(h, 2, 2, 'valid');
+      }
+      return tf.sum(h);
+    });
+    return this.runner([x, ...ws, ...bs], () => loss([x, ...ws, ...bs]));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const { tf, factory } = this.l;
+    const backend = tf.findBackend('wasm') as unknown as { wasm?: { PThread?: { terminateAllThreads(): void } } } | null;
+    const pthreads = backend?.wasm?.PThread;
+    tf.removeBackend('wasm');
+    pthreads?.terminateAllThreads();
+    tf.registerBackend('wasm', factory, 2);
+    if (this.tmp !== undefined) rmSync(this.tmp, { recursive: true, force: true });
+    if (current === this) current = undefined;
+  }
+}

@@ -1,0 +1,164 @@
+// Benchmark results: the row every bench produces, timing with tinybench (warm-up, then the median
+// of the samples), the peer interface, and the printing (an aligned table with ratios, or JSON lines).
+//
+// Ratios in the table: `ceil` = GFLOP/s ÷ (the in-process WASM SIMD ceiling × threads), i.e. the
+// fraction of the f32x4 mul+add peak the threads could reach; `vs ganstyle` = this row's GFLOP/s ÷
+// ganstyle's GFLOP/s on the same name and shape (> 1: the row is faster than ganstyle).
+import { Bench } from 'tinybench';
+
+/** One measured result (also the JSON-lines record, with exactly these keys). */
+export interface BenchRow {
+  /** What was run: 'gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd', 'ceiling', … */
+  name: string;
+  /** The problem size in a human-readable form, e.g. '64x784x1024 NT' or '64→64 256²'. */
+  shape: string;
+  /** 'ganstyle-wasm', 'tfjs-wasm', 'ort-wasm', … */
+  backend: string;
+  threads: number;
+  /** Median milliseconds per call. */
+  ms: number;
+  /** Nominal flops ÷ median time. */
+  gflops: number;
+}
+
+/** How long to measure one task. */
+export interface Budget {
+  /** Minimum total measured time (ms); sampling continues until both this and `iterations` are met. */
+  time: number;
+  iterations: number;
+  warmupTime: number;
+  warmupIterations: number;
+}
+
+/** The default budget, or the short one of `--quick`. Heavy tasks (seconds per call) get fewer samples. */
+export function budget(quick: boolean, heavy = false): Budget {
+  if (quick) return { time: 0, iterations: 1, warmupTime: 0, warmupIterations: 1 };
+  return heavy ? { time: 0, iterations: 3, warmupTime: 0, warmupIterations: 1 } : { time: 600, iterations: 5, warmupTime: 100, warmupIterations: 2 };
+}
+
+/** Median ms of `fn` under tinybench after its warm-up (which lets V8 tier the WASM up). */
+export async function measure(name: string, fn: () => unknown, b: Budget): Promise<number> {
+  const bench = new Bench({ ...b, throws: true });
+  // An async function: tinybench then does not call fn once more just to find out whether it is async.
+  bench.add(name, async () => {
+    await fn();
+  });
+  await bench.run();
+  const median = bench.tasks[0].result?.latency.p50;
+  if (median === undefined) throw new Error(`bench: ${name} produced no samples`);
+  return median;
+}
+
+export function row(name: string, shape: string, backend: string, threads: number, ms: number, flops: number): BenchRow {
+  return { name, shape, backend, threads, ms, gflops: flops / ms / 1e6 };
+}
+
+/** A prepared benchmark case: run() is timed, dispose() frees what the preparation allocated. */
+export interface Runner {
+  run(): unknown;
+  dispose(): void;
+}
+
+/** op(A)·op(B) with A [M, K] (or [K, M] when transA) and B [K, N] (or [N, K] when transB). */
+export interface GemmCase {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+}
+
+/** A 'same' 3×3 stride-1 convolution on one image: x [1, cin, size, size] → [1, cout, size, size]. */
+export interface ConvCase {
+  cin: number;
+  cout: number;
+  size: number;
+}
+
+/** The VGG-19 convolutions conv1_1 … conv3_4 at an input of size² (pools after conv1_2, conv2_2, conv3_4). */
+export interface VggCase {
+  size: number;
+  /** [cin, cout] per conv, in order. */
+  convs: [number, number][];
+  /** Indices of the convs after which a 2×2 max pool follows. */
+  poolAfter: number[];
+}
+
+/** An in-process peer library (TensorFlow.js WASM, onnxruntime-web) at a fixed thread count. */
+export interface Peer {
+  readonly backend: string;
+  /** The thread count the library reports it actually uses. */
+  readonly threads: number;
+  /** null: the peer cannot run this case (the caller notes it). */
+  gemm(c: GemmCase): Promise<Runner | null>;
+  conv2d(c: ConvCase): Promise<Runner | null>;
+  /** One MLP-GAN training step (batch `batch`, Adam) as ganstyle's GanTrainer does it. */
+  ganStep(batch: number): Promise<Runner | null>;
+  /** VGG forward, then backward of Σ output into the input and every weight. */
+  vggTrain(c: VggCase): Promise<Runner | null>;
+  close(): Promise<void>;
+}
+
+/** 2·M·N·K. */
+export const gemmFlops = (c: GemmCase): number => 2 * c.m * c.n * c.k;
+/** 2·N·Cout·Ho·Wo·Cin·kh·kw for a 3×3 'same' conv on one image. */
+export const convFlops = (c: ConvCase): number => 2 * c.cout * c.size * c.size * c.cin * 9;
+
+export function gemmShape(c: GemmCase): string {
+  return `${c.m}x${c.n}x${c.k} ${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}`;
+}
+export function convShape(c: ConvCase): string {
+  return `${c.cin}->${c.cout} ${c.size}x${c.size}`;
+}
+
+/** Nominal flops of one VGG forward + backward: 3 × the convolutions' forward flops (dx + dw = 2×). */
+export function vggFlops(c: VggCase): number {
+  let size = c.size, total = 0;
+  c.convs.forEach(([cin, cout], i) => {
+    total += convFlops({ cin, cout, size });
+    if (c.poolAfter.includes(i)) size = Math.floor(size / 2);
+  });
+  return 3 * total;
+}
+
+export function vggShape(c: VggCase): string {
+  return `conv1_1..conv${c.convs.length > 4 ? 3 : 2}_${c.convs.length > 4 ? c.convs.length - 4 : c.convs.length - 2} ${c.size}x${c.size}`;
+}
+
+export const jsonLine = (r: BenchRow): string =>
+  JSON.stringify({ name: r.name, shape: r.shape, backend: r.backend, threads: r.threads, ms: round(r.ms, 4), gflops: round(r.gflops, 3) });
+
+function round(v: number, digits: number): number {
+  const f = 10 ** Math.max(0, digits - Math.max(0, Math.floor(Math.log10(Math.abs(v) || 1)) + 1));
+  return Math.round(v * f) / f;
+}
+
+const isGanstyle = (r: BenchRow): boolean => r.backend.startsWith('ganstyle');
+
+/**
+ * The rows as an aligned table: name, shape, backend, threads, ms, GFLOP/s, ceil (fraction of the
+ * ceiling × threads), vs ganstyle. `ceiling` is the single-thread ceiling in GFLOP/s (undefined: no column).
+ */
+export function formatTable(rows: readonly BenchRow[], ceiling?: number): string {
+  const ref = new Map<string, BenchRow>();
+  for (const r of rows) {
+    const key = `${r.name}|${r.shape}`;
+    const prev = ref.get(key);
+    if (isGanstyle(r) && (prev === undefined || (r.threads === 1 && prev.threads !== 1))) ref.set(key, r);
+  }
+  const head = ['name', 'shape', 'backend', 'thr', 'ms', 'GFLOP/s', 'ceil', 'vs ganstyle'];
+  const body = rows.map((r) => {
+    const g = ref.get(`${r.name}|${r.shape}`);
+    const vs = g === undefined || isGanstyle(r) || r.name === 'ceiling' ? '' : `${(r.gflops / g.gflops).toFixed(2)}x`;
+    const ceil = ceiling === undefined || r.name === 'ceiling' ? '' : `${((100 * r.gflops) / (ceiling * r.threads)).toFixed(0)}%`;
+    return [r.name, r.shape, r.backend, String(r.threads), fmtMs(r.ms), r.gflops.toFixed(2), ceil, vs];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const right = new Set([3, 4, 5, 6, 7]);
+  const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(4);
+}

@@ -1,0 +1,208 @@
+// The Gatys et al. objective with the exact definitions PyTorch reference scripts use, so that the
+// numbers compare term by term (x is the image in the network's input space, [N, 3, H, W]):
+//   content = Σ_l w_l · mean((F_l(x) − P_l)²)              P_l = F_l(content image)
+//   style   = Σ_l w_l · mean((G_l(x) − A_l)²)              G = gram(F) / (C·H·W) (the oracle's gram)
+//   tv      = Σ (x[.., i+1, j] − x[.., i, j])² + Σ (x[.., i, j+1] − x[.., i, j])²
+//   total   = content_weight · content + style_weight · style + tv_weight · tv
+// A_l = Σ_s b_s · G_l(style image s) with blend weights b summing to 1. Per-layer terms are
+// reported with the layer weight w_l applied and without content_weight/style_weight.
+// Everything is written in ops, so the gradient is autograd's (no hand-written backward).
+import { Tensor } from '../tensor.js';
+import { noGrad } from '../autograd.js';
+import { F } from '../ops/index.js';
+import { fmt, ShapeError } from '../shape.js';
+import type { VGG } from './vgg.js';
+
+/** A layer and its weight in the content or style sum. */
+export interface WeightedLayer {
+  name: string;
+  weight: number;
+}
+
+/**
+ * Parses a layer list: "relu1_1,relu2_1:0.5" or ['relu1_1', { name: 'relu2_1', weight: 0.5 }];
+ * a missing weight is 1. `what` names the option in errors.
+ */
+export function parseLayers(spec: string | readonly (string | WeightedLayer)[], what = 'layers'): WeightedLayer[] {
+  const items = typeof spec === 'string' ? spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : [...spec];
+  if (items.length === 0) throw new Error(`${what}: give at least one layer (e.g. relu3_2 or relu1_1:1,relu2_1:0.5)`);
+  const out = items.map((it): WeightedLayer => {
+    if (typeof it !== 'string') return { name: it.name, weight: it.weight };
+    const m = /^([A-Za-z0-9_]+)(?::(.*))?$/.exec(it);
+    if (m === null) throw new Error(`${what}: cannot read '${it}' (expected name or name:weight, e.g. relu2_1:0.5)`);
+    return { name: m[1], weight: m[2] === undefined ? 1 : Number(m[2]) };
+  });
+  const seen = new Set<string>();
+  for (const l of out) {
+    if (typeof l.name !== 'string' || l.name.length === 0) throw new Error(`${what}: a layer has no name`);
+    if (!Number.isFinite(l.weight) || l.weight < 0) throw new RangeError(`${what}: weight of ${l.name} must be a finite number ≥ 0, got ${l.weight}`);
+    if (seen.has(l.name)) throw new Error(`${what}: ${l.name} is listed twice`);
+    seen.add(l.name);
+  }
+  return out;
+}
+
+/** Σ of squared differences of vertically and horizontally neighbouring pixels (per channel). */
+export function tvLoss(x: Tensor): Tensor {
+  if (x.ndim !== 4) throw new ShapeError(`tvLoss: expected [N, C, H, W], got ${fmt(x.shape)}`);
+  const [n, c, h, w] = x.shape;
+  // every channel as its own image; a [−1, 1] kernel along each axis gives the differences
+  const planes = F.reshape(x, { shape: [n * c, 1, h, w] });
+  let total: Tensor | null = null;
+  if (h > 1) {
+    const dv = F.conv2d(planes, Tensor.from([-1, 1], [1, 1, 2, 1]));
+    total = F.sum(F.mul(dv, dv));
+  }
+  if (w > 1) {
+    const dh = F.conv2d(planes, Tensor.from([-1, 1], [1, 1, 1, 2]));
+    const s = F.sum(F.mul(dh, dh));
+    total = total === null ? s : F.add(total, s);
+  }
+  return total ?? F.mul(F.sum(x), 0);
+}
+
+/** mean((F − P)²) for one content layer. */
+export function contentLoss(features: Tensor, target: Tensor): Tensor {
+  return F.mse_loss(features, target);
+}
+
+/** mean((gram(F) − A)²) for one style layer; A is a [N, C, C] (or [1, C, C]) target Gram matrix. */
+export function styleLoss(features: Tensor, targetGram: Tensor): Tensor {
+  const g = F.gram(features);
+  if (g.shape[0] !== targetGram.shape[0]) {
+    // the same target for every image of the batch
+    return F.mean(F.mul(F.sub(g, targetGram), F.sub(g, targetGram)));
+  }
+  return F.mse_loss(g, targetGram);
+}
+
+export interface LossWeights {
+  content: number;
+  style: number;
+  tv: number;
+}
+
+/** One evaluation of the objective: the terms as numbers (per layer too) and the total. */
+export interface LossTerms {
+  content: number;
+  style: number;
+  tv: number;
+  total: number;
+  /** w_l · mean((F − P)²) per content layer. */
+  contentLayers: Record<string, number>;
+  /** w_l · mean((G − A)²) per style layer. */
+  styleLayers: Record<string, number>;
+}
+
+/** The smallest image side that keeps every requested layer at least 1 pixel wide. */
+export function minImageSide(vgg: VGG, layers: readonly string[]): number {
+  const deepest = Math.max(...layers.map((l) => vgg.indexOf(l)));
+  const pools = vgg.layout.slice(0, deepest + 1).filter((l) => l.kind === 'pool').length;
+  return 2 ** pools;
+}
+
+/**
+ * The Gatys objective for fixed targets: build it once from the content and style images (targets
+ * are computed without a graph), then evaluate it at any image x (network input space).
+ */
+export class GatysLoss {
+  readonly vgg: VGG;
+  readonly contentLayers: WeightedLayer[];
+  readonly styleLayers: WeightedLayer[];
+  readonly weights: LossWeights;
+  /** P_l, by content layer. */
+  readonly contentTargets = new Map<string, Tensor>();
+  /** A_l (blended), by style layer. */
+  readonly styleTargets = new Map<string, Tensor>();
+  private readonly layers: string[];
+
+  /**
+   * @param content the content image in network space [1, 3, H, W]
+   * @param styles style images in network space (any sizes), blended with `blend` (normalised to sum 1)
+   */
+  constructor(vgg: VGG, content: Tensor, styles: readonly Tensor[], opts: {
+    contentLayers: WeightedLayer[]; styleLayers: WeightedLayer[]; weights: LossWeights; blend?: readonly number[];
+  }) {
+    this.vgg = vgg;
+    this.contentLayers = opts.contentLayers;
+    this.styleLayers = opts.styleLayers;
+    this.weights = opts.weights;
+    for (const [k, v] of Object.entries(this.weights)) {
+      if (!Number.isFinite(v) || v < 0) throw new RangeError(`style transfer: ${k} weight must be a finite number ≥ 0, got ${v}`);
+    }
+    // every name must exist in the weights (the error lists the available layers)
+    for (const l of [...this.contentLayers, ...this.styleLayers]) vgg.indexOf(l.name);
+    this.layers = [...new Set([...this.contentLayers, ...this.styleLayers].map((l) => l.name))];
+    if (styles.length === 0) throw new Error('style transfer: give at least one style image');
+    const blend = opts.blend ?? styles.map(() => 1);
+    if (blend.length !== styles.length) {
+      throw new Error(`style transfer: ${blend.length} style blend weights for ${styles.length} style images`);
+    }
+    if (blend.some((b) => !Number.isFinite(b) || b < 0) || blend.every((b) => b === 0)) {
+      throw new RangeError(`style transfer: style blend weights must be finite, ≥ 0 and not all 0, got ${blend.join(', ')}`);
+    }
+    const bsum = blend.reduce((a, b) => a + b, 0);
+    const check = (t: Tensor, what: string, layers: readonly string[]) => {
+      if (t.ndim !== 4 || t.shape[0] !== 1 || t.shape[1] !== 3) throw new ShapeError(`style transfer: the ${what} must be [1, 3, H, W], got ${fmt(t.shape)}`);
+      const min = minImageSide(vgg, layers);
+      if (t.shape[2] < min || t.shape[3] < min) {
+        throw new RangeError(`style transfer: the ${what} is ${t.shape[3]}×${t.shape[2]} px; layer ${layers.join('/')} needs at least ${min}×${min}`);
+      }
+    };
+    noGrad(() => {
+      const cNames = this.contentLayers.map((l) => l.name);
+      check(content, 'content image', cNames);
+      const feats = vgg.forward(content, cNames);
+      for (const n of cNames) this.contentTargets.set(n, feats.get(n)!);
+      const sNames = this.styleLayers.map((l) => l.name);
+      styles.forEach((s, i) => {
+        check(s, `style image ${styles.length > 1 ? i + 1 : ''}`.trim(), sNames);
+        const sf = vgg.forward(s, sNames);
+        for (const n of sNames) {
+          const g = F.mul(F.gram(sf.get(n)!), blend[i] / bsum);
+          const prev = this.styleTargets.get(n);
+          this.styleTargets.set(n, prev === undefined ? g : F.add(prev, g));
+        }
+      });
+    });
+    for (const [n, t] of [...this.contentTargets, ...this.styleTargets]) {
+      if (!t.data.every(Number.isFinite)) throw new Error(`style transfer: the ${this.contentTargets.get(n) === t ? 'content' : 'style'} features at ${n} are not finite (NaN or infinite weights or pixels?)`);
+    }
+  }
+
+  /** The loss at x (network space) as a tensor (graph recorded when grads are enabled) and its terms. */
+  evaluate(x: Tensor): { loss: Tensor; terms: LossTerms } {
+    const [, , h, w] = x.shape;
+    const min = minImageSide(this.vgg, this.layers);
+    if (h < min || w < min) throw new RangeError(`style transfer: the image is ${w}×${h} px; layers ${this.layers.join(', ')} need at least ${min}×${min}`);
+    const feats = this.vgg.forward(x, this.layers);
+    const contentLayers: Record<string, number> = {}, styleLayers: Record<string, number> = {};
+    let content: Tensor | null = null, style: Tensor | null = null;
+    for (const l of this.contentLayers) {
+      const f = feats.get(l.name)!, p = this.contentTargets.get(l.name)!;
+      if (f.shape.join() !== p.shape.join()) {
+        throw new ShapeError(`style transfer: the image gives ${l.name} features ${fmt(f.shape)} but the content target is ${fmt(p.shape)}: the image must have the content image's size`);
+      }
+      const t = F.mul(contentLoss(f, p), l.weight);
+      contentLayers[l.name] = t.data[0];
+      content = content === null ? t : F.add(content, t);
+    }
+    for (const l of this.styleLayers) {
+      const t = F.mul(styleLoss(feats.get(l.name)!, this.styleTargets.get(l.name)!), l.weight);
+      styleLayers[l.name] = t.data[0];
+      style = style === null ? t : F.add(style, t);
+    }
+    const { content: cw, style: sw, tv: tw } = this.weights;
+    const zero = () => F.mul(F.sum(x), 0);
+    content ??= zero();
+    style ??= zero();
+    let total = F.add(F.mul(content, cw), F.mul(style, sw));
+    // the TV value is always reported; it joins the graph only when it is weighted
+    const t = tw === 0 ? noGrad(() => tvLoss(x)) : tvLoss(x);
+    if (tw !== 0) total = F.add(total, F.mul(t, tw));
+    return {
+      loss: total,
+      terms: { content: content.data[0], style: style.data[0], tv: t.data[0], total: total.data[0], contentLayers, styleLayers },
+    };
+  }
+}

@@ -1,0 +1,92 @@
+// gemm: TS reference vs WASM SIMD / scalar / debug on tile-edge shapes (assembly/kernels/gemm.ts:
+// MR×NR = 4×8 micro-tile, balanced KC = 256 K slices, MC = 128 / NC = 1024 blocks), all transpose
+// flags, accumulate on/off, loose leading dimensions; plus exact identities.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { f32Array, gemmCase, gemmK, gemmM, gemmN, type GemmCase } from '../helpers/arb.js';
+import type { Kernels } from '../../src/kernels/index.js';
+import { expectClose, fcParams, reference, wasmPaths } from './paths.js';
+
+function run(kernels: Kernels, g: GemmCase): Float32Array {
+  const c = g.c.slice();
+  kernels.gemm(g.m, g.n, g.k, g.a, g.lda, g.transA, g.b, g.ldb, g.transB, c, g.ldc, g.accumulate);
+  return c;
+}
+
+/** XNNPACK's tolerance max(1e-5, |ref|·1e-6), widened by √k for long dot products (values in [-1, 1]). */
+const gemmTol = (k: number) => (ref: number) => Math.max(1e-5, Math.abs(ref) * 1e-6) * Math.sqrt(Math.max(k, 1));
+
+function label(g: GemmCase): string {
+  return `m=${g.m} n=${g.n} k=${g.k} ${g.transA ? 'T' : 'N'}${g.transB ? 'T' : 'N'} lda=${g.lda} ldb=${g.ldb} ldc=${g.ldc} acc=${g.accumulate}`;
+}
+
+function checkAllPaths(g: GemmCase): void {
+  const ref = run(reference, g);
+  for (const [name, k] of wasmPaths) expectClose(run(k, g), ref, gemmTol(g.k), `${name} ${label(g)}`);
+}
+
+describe('gemm property: TS reference vs WASM', () => {
+  it('tile-edge shapes, all flags (C outside the m×n window and spare tail untouched)', () => {
+    fc.assert(fc.property(gemmCase(), checkAllPaths), fcParams(300));
+  });
+
+  it('block boundaries: m around MC = 128, n around NC = 1024, k around 2·KC', () => {
+    const tallM = fc.tuple(fc.constantFrom(127, 128, 129, 133), fc.constantFrom(1, 8, 9), fc.constantFrom(3, 9));
+    const wideN = fc.tuple(fc.constantFrom(1, 5), fc.constantFrom(1023, 1024, 1025, 1031), fc.constantFrom(2, 8));
+    const deepK = fc.tuple(fc.constantFrom(4, 6), fc.constantFrom(9, 16), fc.constantFrom(511, 512, 513, 769));
+    fc.assert(fc.property(gemmCase(fc.oneof(tallM, wideN, deepK)), checkAllPaths), fcParams(40));
+  });
+
+  it('A = I returns op(B) exactly, B = I returns op(A) exactly', () => {
+    const arb = fc.record({ dims: fc.tuple(gemmM, gemmN, gemmK.filter((k) => k > 0)), tA: fc.boolean(), tB: fc.boolean(), gap: fc.constantFrom(0, 3) })
+      .chain(({ dims: [m, n, k], tA, tB, gap }) => fc.record({
+        m: fc.constant(m), n: fc.constant(n), k: fc.constant(k), tA: fc.constant(tA), tB: fc.constant(tB), gap: fc.constant(gap),
+        x: f32Array(Math.max((tB ? n : m) * ((tB ? m : n) + gap), (tA ? k : m) * ((tA ? m : k) + gap))),
+      }));
+    fc.assert(fc.property(arb, ({ m, n, k, tA, tB, gap, x }) => {
+      for (const [name, kernels] of [['ts', reference] as const, ...wasmPaths]) {
+        // I[m×m] · op(B)[m×n] with B = x: op(B)[p, j] = x[p·ld + j] (N) or x[j·ld + p] (T)
+        const ldI = m + gap, eye = new Float32Array(m * ldI);
+        for (let i = 0; i < m; i++) eye[i * ldI + i] = 1;
+        const ldb = (tB ? m : n) + gap, c1 = new Float32Array(m * n).fill(NaN);
+        kernels.gemm(m, n, m, eye, ldI, tA, x, ldb, tB, c1, n, false);
+        for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+          const want = x[tB ? j * ldb + i : i * ldb + j]; // === so that −0 (1·−0 + 0) equals +0
+          assert.ok(c1[i * n + j] === want, `${name}: I·op(B) [${i},${j}] m=${m} n=${n}: ${c1[i * n + j]} ≠ ${want}`);
+        }
+        // op(A)[m×k] · I[k×k]
+        const ldJ = k + gap, eyeK = new Float32Array(k * ldJ);
+        for (let p = 0; p < k; p++) eyeK[p * ldJ + p] = 1;
+        const lda = (tA ? m : k) + gap, c2 = new Float32Array(m * k).fill(NaN);
+        kernels.gemm(m, k, k, x, lda, tA, eyeK, ldJ, tB, c2, k, false);
+        for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) {
+          const want = x[tA ? p * lda + i : i * lda + p];
+          assert.ok(c2[i * k + p] === want, `${name}: op(A)·I [${i},${p}] m=${m} k=${k}: ${c2[i * k + p]} ≠ ${want}`);
+        }
+      }
+    }), fcParams(60));
+  });
+
+  it('known product: [[1,2],[3,4]]·[[5,6],[7,8]] in all four layouts, plus accumulate', () => {
+    const A = [1, 2, 3, 4], At = [1, 3, 2, 4], B = [5, 6, 7, 8], Bt = [5, 7, 6, 8];
+    for (const [name, k] of [['ts', reference] as const, ...wasmPaths]) {
+      for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]]) {
+        const c = new Float32Array([100, 100, 100, 100]);
+        k.gemm(2, 2, 2, new Float32Array(tA ? At : A), 2, tA, new Float32Array(tB ? Bt : B), 2, tB, c, 2, false);
+        assert.deepEqual([...c], [19, 22, 43, 50], `${name} ${tA}/${tB}`);
+        k.gemm(2, 2, 2, new Float32Array(tA ? At : A), 2, tA, new Float32Array(tB ? Bt : B), 2, tB, c, 2, true);
+        assert.deepEqual([...c], [38, 44, 86, 100], `${name} ${tA}/${tB} accumulate`);
+      }
+    }
+  });
+
+  it('the WASM binding rejects arrays shorter than the extent it reads', () => {
+    for (const [name, k] of wasmPaths) {
+      const big = new Float32Array(64);
+      assert.throws(() => k.gemm(4, 4, 4, new Float32Array(15), 4, false, big, 4, false, big.slice(), 4, false), /gemm: a has 15 elements, the call reads 16/, name);
+      assert.throws(() => k.gemm(4, 4, 4, big, 4, false, new Float32Array(12), 4, true, big.slice(), 4, false), /gemm: b has 12/, name);
+      assert.throws(() => k.gemm(4, 4, 4, big, 4, false, big, 4, false, new Float32Array(20), 6, false), /gemm: c has 20 elements, the call reads 22/, name);
+    }
+  });
+});
