@@ -94,8 +94,10 @@ export interface Peer {
   conv2d(c: ConvCase): Promise<Runner | null>;
   /** One MLP-GAN training step (batch `batch`, Adam) as ganstyle's GanTrainer does it. */
   ganStep(batch: number): Promise<Runner | null>;
-  /** VGG forward, then backward of Σ output into the input and every weight. */
-  vggTrain(c: VggCase): Promise<Runner | null>;
+  /** VGG forward, then the gradient of Σ output w.r.t. the input (and every weight when weightGrads). */
+  vggTrain(c: VggCase, weightGrads: boolean): Promise<Runner | null>;
+  /** Why a case returns null, for the note (undefined: it runs). */
+  missing(what: 'training' | 'vgg-weight-grads'): string | undefined;
   close(): Promise<void>;
 }
 

@@ -71,6 +71,56 @@ program
     console.log(`${trainer.step} steps at ${stepsPerSecond.toFixed(1)} steps/s; samples in ${opts.out}/samples.png (one grid per epoch in ${opts.out}/samples/), log in ${opts.out}/log.jsonl`);
   });
 
+{
+  const num = (name: string) => (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a finite number ≥ 0`);
+    return n;
+  };
+  const list = (name: string) => (v: string) => v.split(',').map((s) => num(name)(s.trim()));
+  program
+    .command('stylize')
+    .argument('<content>', 'content image (JPEG or PNG)')
+    .argument('<style...>', 'one or more style images')
+    .requiredOption('-o, --out <file>', 'result image (.png or .jpg)')
+    .option('--size <px>', 'longest side of the result (an image already that size is used pixel for pixel)', int('--size', 1), 512)
+    .option('--content-weight <w>', 'weight of the content loss', num('--content-weight'), 1)
+    .option('--style-weight <w>', 'weight of the style loss', num('--style-weight'), 10)
+    .option('--tv-weight <w>', 'weight of the total-variation loss', num('--tv-weight'), 0)
+    .option('--content-layers <list>', 'content layers, comma list, name:weight allowed (default relu4_2, else relu3_2)')
+    .option('--style-layers <list>', 'style layers, comma list, name:weight allowed (default relu1_1…relu5_1 where available)')
+    .option('--init <how>', 'start image: content, noise or an image file', 'content')
+    .addOption(new Option('--optimizer <name>', 'optimiser').choices(['lbfgs', 'adam']).default('lbfgs'))
+    .option('--learning-rate <lr>', 'step size (default 1 for lbfgs, 10 for adam)', positive('--learning-rate'))
+    .option('--lbfgs-history <n>', 'L-BFGS history size', int('--lbfgs-history', 1), 100)
+    .addOption(new Option('--line-search <kind>', 'L-BFGS line search').choices(['none', 'strong_wolfe']).default('none'))
+    .option('--iterations <n>', 'number of updates (per level with --multires)', int('--iterations', 0), 300)
+    .option('--style-blend-weights <list>', 'one weight per style image, comma list (normalised to sum 1)', list('--style-blend-weights'))
+    .option('--style-scale <s>', 'style images are resized to s × size', positive('--style-scale'), 1)
+    .option('--original-colors', 'keep the content photo\'s colours (luminance transfer)', false)
+    .addOption(new Option('--pooling <kind>', 'VGG pooling').choices(['max', 'avg']).default('max'))
+    .option('--multires [levels]', 'coarse-to-fine: levels at size/2^k (flag alone: 2)', int('--multires', 1))
+    .option('--save-every <n>', 'also write the image every n iterations (OUT.iterNNNN.png)', int('--save-every', 1))
+    .option('--seed <n>', 'seed of the noise init', int('--seed'), 0)
+    .option('--threads <n>', 'compute threads', int('--threads', 1), 1)
+    .option('--weights <path>', 'VGG weights: safetensors, torchvision .pth, Keras .h5 or TF.js model folder (default: the cached ganstyle weights fetch vgg19)')
+    .option('--log <file.jsonl>', 'one JSON line per iteration k = 0…N: content, style, tv, total, per-layer losses, elapsed seconds')
+    .option('--quality <q>', 'JPEG quality of the output', int('--quality', 1), 92)
+    .option('--quiet', 'no progress bar', false)
+    .addOption(backendOption())
+    .description('neural style transfer (Gatys et al.): optimise an image to have CONTENT\'s content and STYLE\'s style')
+    .action(async (content: string, styles: string[], opts) => {
+      const { stylizeCommand } = await import('./commands/stylize.js');
+      const { seconds, records } = await stylizeCommand(content, styles, {
+        ...opts,
+        multires: opts.multires === true ? 2 : opts.multires,
+        lineSearch: opts.lineSearch === 'none' ? null : opts.lineSearch,
+      });
+      const last = records.at(-1)!;
+      console.log(`wrote ${opts.out}: ${records.length - 1} iterations in ${seconds.toFixed(1)} s, loss ${last.total.toPrecision(6)} (content ${last.content.toPrecision(4)}, style ${last.style.toPrecision(4)}, tv ${last.tv.toPrecision(4)})`);
+    });
+}
+
 program.parseAsync().catch((e: unknown) => {
   console.error(`ganstyle: ${(e as Error).message}`);
   process.exitCode = 2;

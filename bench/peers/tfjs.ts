@@ -1,8 +1,10 @@
 // Peer: TensorFlow.js with @tensorflow/tfjs-backend-wasm (XNNPACK), in this process.
 //
-// Loading: both packages are devDependencies, imported dynamically (a missing package throws and the
+// Loading: the packages are devDependencies, imported dynamically (a missing package throws and the
 // caller skips the peer). The .wasm binaries are read from node_modules through setWasmPaths with a
-// directory path, so nothing is fetched.
+// directory path, so nothing is fetched. tfjs-core's Node bundle registers no gradients: they come
+// with the union package @tensorflow/tfjs (its bundle registers them into tfjs-core's registry);
+// without it the training cases (GAN step, VGG backward) are skipped.
 //
 // Threads in Node: tfjs-backend-wasm disables its threaded build when IS_NODE and starts its pthread
 // workers from a Blob URL, which Node's worker_threads cannot load; it also caps the XNNPACK pool at
@@ -33,6 +35,8 @@ interface Loaded {
   wasm: TfWasm;
   root: string;
   factory: BackendFactory;
+  /** Why gradients are unavailable (undefined: they are registered). */
+  noGradients?: string;
 }
 
 let loaded: Loaded | undefined;
@@ -46,7 +50,13 @@ async function load(): Promise<Loaded> {
   const factory = tf.findBackendFactory('wasm');
   if (factory == null) throw new Error('@tensorflow/tfjs-backend-wasm did not register the wasm backend');
   wasm.setWasmPaths(root + path.sep + 'dist' + path.sep);
-  return (loaded = { tf, wasm, root, factory });
+  let noGradients: string | undefined;
+  try {
+    await import('@tensorflow/tfjs');
+  } catch (e) {
+    noGradients = `@tensorflow/tfjs (tfjs-core's gradients) is not installed: ${(e as Error).message.split('\n')[0]}`;
+  }
+  return (loaded = { tf, wasm, root, factory, noGradients });
 }
 
 /** The Emscripten files of the threaded build, written where a Node worker can load them. */
@@ -131,7 +141,8 @@ class TfjsPeer implements Peer {
    * 512→256→128→1 LeakyReLU 0.2), BCE with logits, Adam 2e-4 (0.5, 0.999): one D update on real and
    * fake as one batch of 2B, then one G update (tfjs recomputes G's forward inside minimize).
    */
-  async ganStep(batch: number): Promise<Runner> {
+  async ganStep(batch: number): Promise<Runner | null> {
+    if (this.l.noGradients !== undefined) return null;
     const tf = this.tf;
     const layers = (sizes: number[]) =>
       sizes.slice(1).map((out, i) => {
@@ -169,21 +180,40 @@ class TfjsPeer implements Peer {
     };
   }
 
-  async vggTrain(c: VggCase): Promise<Runner> {
+  /**
+   * VGG forward (conv 3×3 'same' + bias + ReLU, 2×2 max pools), then the gradient of Σ output w.r.t.
+   * the input, and w.r.t. every weight and bias too when `weightGrads`. tfjs-backend-wasm has no
+   * Conv2DBackpropFilter kernel, so the weight-gradient variant is not available (null).
+   */
+  async vggTrain(c: VggCase, weightGrads: boolean): Promise<Runner | null> {
+    if (this.l.noGradients !== undefined || (weightGrads && !this.hasKernel('Conv2DBackpropFilter'))) return null;
     const tf = this.tf;
     const x = tf.randomUniform([1, c.size, c.size, 3], -1, 1) as TfCore.Tensor4D;
     const ws = c.convs.map(([cin, cout]) => tf.randomNormal([3, 3, cin, cout], 0, Math.sqrt(2 / (9 * cin))) as TfCore.Tensor4D);
     const bs = c.convs.map(([, cout]) => tf.zeros([cout]));
     const n = ws.length;
-    const loss = tf.grads((...args: Tensor[]) => {
-      let h = args[0] as TfCore.Tensor4D;
+    const forward = (h: TfCore.Tensor4D, w: Tensor[], b: Tensor[]): Tensor => {
       for (let i = 0; i < n; i++) {
-        h = tf.relu(tf.add(tf.conv2d(h, args[1 + i] as TfCore.Tensor4D, 1, 'same'), args[1 + n + i])) as TfCore.Tensor4D;
+        h = tf.relu(tf.add(tf.conv2d(h, w[i] as TfCore.Tensor4D, 1, 'same'), b[i])) as TfCore.Tensor4D;
         if (c.poolAfter.includes(i)) h = tf.maxPool(h, 2, 2, 'valid');
       }
       return tf.sum(h);
-    });
-    return this.runner([x, ...ws, ...bs], () => loss([x, ...ws, ...bs]));
+    };
+    const run = weightGrads
+      ? () => tf.grads((...a: Tensor[]) => forward(a[0] as TfCore.Tensor4D, a.slice(1, 1 + n), a.slice(1 + n)))([x, ...ws, ...bs])
+      : () => tf.grad((xi: Tensor) => forward(xi as TfCore.Tensor4D, ws, bs))(x);
+    return this.runner([x, ...ws, ...bs], run);
+  }
+
+  /** Why a case is missing: a kernel tfjs-backend-wasm does not implement, or no gradients. */
+  missing(what: 'training' | 'vgg-weight-grads'): string | undefined {
+    if (this.l.noGradients !== undefined) return this.l.noGradients;
+    if (what === 'vgg-weight-grads' && !this.hasKernel('Conv2DBackpropFilter')) return 'tfjs-backend-wasm has no Conv2DBackpropFilter kernel (no conv weight gradients)';
+    return undefined;
+  }
+
+  private hasKernel(name: string): boolean {
+    return this.l.tf.getKernel(name, 'wasm') !== undefined;
   }
 
   async close(): Promise<void> {

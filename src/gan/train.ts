@@ -427,7 +427,7 @@ export class GanTrainer {
     if (this.ema !== null) this.ema.updates = s.emaUpdates;
     this.rng.setState(s.rng);
     this.order = Int32Array.from(s.order);
-    void s.cursor;
+    this.cursor = s.cursor;
     this.step = s.step;
   }
 }

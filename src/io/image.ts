@@ -160,3 +160,21 @@ export function toGrayscale(t: Tensor): Tensor {
   for (let i = 0; i < n; i++) out[i] = 0.299 * t.data[i] + 0.587 * t.data[n + i] + 0.114 * t.data[2 * n + i];
   return new Tensor(out, t.ndim === 4 ? [1, 1, h, w] : [1, h, w]);
 }
+
+/**
+ * Resizes so that the longest side is `size`, keeping the aspect ratio (sides rounded, ≥ 1);
+ * an image whose longest side already equals `size` is returned as is (pixel for pixel).
+ */
+export function resizeLongestSide(t: Tensor, size: number): Tensor {
+  const [, h, w] = chw('resizeLongestSide', t);
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`resizeLongestSide: size must be a positive integer, got ${size}`);
+  if (Math.max(h, w) === size) return t;
+  const scale = size / Math.max(h, w);
+  return resizeImage(t, h >= w ? size : Math.max(1, Math.round(h * scale)), w >= h ? size : Math.max(1, Math.round(w * scale)));
+}
+
+/** The image type of a file name by its extension: .jpg/.jpeg → JPEG, .png → PNG, else undefined. */
+export function mimeForFileName(name: string): Mime | undefined {
+  const ext = /\.([^./\\]+)$/.exec(name)?.[1]?.toLowerCase();
+  return ext === 'png' ? 'image/png' : ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : undefined;
+}

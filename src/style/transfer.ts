@@ -96,6 +96,16 @@ export function fromNetworkSpace(vgg: VGG, x: Tensor): Tensor {
   return new Tensor(out, x.shape);
 }
 
+/** Throws naming the first parameter of the network that holds NaN or infinite values. */
+export function checkFiniteWeights(vgg: VGG, file = 'weights'): void {
+  for (const [name, t] of vgg.namedParameters()) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) throw new Error(`${file}: ${name} (${vgg.layout[Number(name.split('.')[1])]?.name ?? name}) holds ${Number.isNaN(d[i]) ? 'NaN' : 'infinite'} values (first at index ${i}); the weights are corrupt`);
+    }
+  }
+}
+
 function checkRgb(t: Tensor, what: string): void {
   if (!(t instanceof Tensor) || t.ndim !== 4 || t.shape[0] !== 1 || t.shape[1] !== 3) {
     throw new ShapeError(`style transfer: the ${what} must be an RGB image [1, 3, H, W] (0–255), got ${t instanceof Tensor ? fmt(t.shape) : typeof t}`);
@@ -138,6 +148,7 @@ export async function gatys(vgg: VGG, content: Tensor, styles: readonly Tensor[]
   checkOptions(o);
   checkRgb(content, 'content image');
   styles.forEach((s, i) => checkRgb(s, styles.length > 1 ? `style image ${i + 1}` : 'style image'));
+  checkFiniteWeights(vgg);
   const t0 = performance.now();
   const defaults = vgg.defaultLayers();
   const objective = new GatysLoss(vgg, toNetworkSpace(vgg, content), styles.map((s) => toNetworkSpace(vgg, s)), {
@@ -184,7 +195,7 @@ export async function gatys(vgg: VGG, content: Tensor, styles: readonly Tensor[]
   const image = () => fromNetworkSpace(vgg, x);
   for (; k < o.iterations;) {
     pending = null;
-    if (o.optimizer === 'lbfgs') opt.step(closure);
+    if (opt instanceof LBFGS) opt.step(closure);
     else {
       closure();
       opt.step();
