@@ -2,8 +2,9 @@
 // `ganstyle` command line: a thin adapter over the library (argv, files, exit codes live here).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { oracleCheck, oracleExport } from './commands/oracle.js';
-import { ganTrain } from './commands/gan.js';
+import { ganEval, ganSample, ganTrain } from './commands/gan.js';
 import { GAN_LOSSES } from './gan/losses.js';
+import { GAN_MODELS, type GanConfig } from './gan/train.js';
 
 const program = new Command();
 program.name('ganstyle').description('CPU deep learning in TypeScript + WASM SIMD: GANs and neural style transfer, checked against PyTorch');
@@ -44,20 +45,74 @@ oracle
 const gan = program.command('gan').description('generative adversarial networks on MNIST or a folder of images');
 gan
   .command('train')
-  .option('-o, --out <dir>', 'output folder (samples, log.jsonl, weights)', 'out/gan')
-  .addOption(new Option('--loss <kind>', 'GAN objective').choices(GAN_LOSSES).default('bce'))
-  .option('--steps <n>', 'stop after n steps', int('--steps', 1))
+  .option('-o, --out <dir>', 'output folder (samples, curves.png, log.jsonl, checkpoint, weights)', 'out/gan')
+  .addOption(new Option('--model <name>', 'architecture').choices(GAN_MODELS).default('mlp'))
+  .addOption(new Option('--loss <kind>', 'GAN objective (default: bce; wgan-gp brings its own optimiser settings)').choices(GAN_LOSSES))
+  .option('--steps <n>', 'stop after n generator steps', int('--steps', 1))
   .option('--epochs <n>', 'stop after n epochs', int('--epochs', 1))
   .option('--minutes <m>', 'stop after m minutes', positive('--minutes'))
-  .option('--batch <n>', 'batch size', int('--batch', 1), 64)
+  .option('--batch <n>', 'batch size', int('--batch', 1))
   .option('--seed <n>', 'seed of every random number', int('--seed'), 0)
+  .option('--data <dir>', 'train on a folder of images instead of the embedded MNIST digits')
+  .addOption(new Option('--channels <c>', 'with --data: 1 = grayscale, 3 = RGB').choices(['1', '3']).default('1'))
+  .option('--lr-g <lr>', 'generator learning rate', positive('--lr-g'))
+  .option('--lr-d <lr>', 'discriminator learning rate', positive('--lr-d'))
+  .option('--label-smoothing <real>', 'one-sided label smoothing: target of real images (e.g. 0.9)', positive('--label-smoothing'))
+  .option('--dropout <p>', 'dropout after each hidden D activation', (v) => Number(v))
+  .option('--spectral-norm', 'spectral normalisation of every D layer')
+  .option('--no-spectral-norm', 'no spectral normalisation')
+  .option('--ema <decay>', 'EMA of G\'s weights (0 = off); samples come from the average', (v) => Number(v))
+  .option('--n-critic <n>', 'D updates per G update', int('--n-critic', 1))
+  .option('--resume', 'continue the run saved in OUT/checkpoint.safetensors exactly where it stopped')
   .option('--log-every <n>', 'steps per log line', int('--log-every', 1), 50)
+  .option('--eval-every <n>', 'steps between quality evaluations (default: each epoch)', int('--eval-every', 1))
+  .option('--eval-count <n>', 'samples per evaluation', int('--eval-count', 10), 1000)
   .addOption(backendOption())
-  .description('train the MLP GAN (G 100→…→784, D 784→…→1) with Adam lr 2e-4, betas (0.5, 0.999)')
+  .description('train a GAN (default: the MLP GAN with spectral norm, TTUR and an EMA of G) with a progress bar, sample grids, metrics and checkpoints')
   .action(async (opts) => {
     if (opts.steps === undefined && opts.epochs === undefined && opts.minutes === undefined) opts.epochs = 10;
-    const { trainer, stepsPerSecond } = await ganTrain(opts);
-    console.log(`${trainer.step} steps at ${stepsPerSecond.toFixed(1)} steps/s; samples in ${opts.out}/samples.png, log in ${opts.out}/log.jsonl`);
+    const config: Partial<GanConfig> = { model: opts.model, seed: opts.seed };
+    const set = <K extends keyof GanConfig>(k: K, v: GanConfig[K] | undefined) => {
+      if (v !== undefined) config[k] = v;
+    };
+    set('loss', opts.loss);
+    set('batchSize', opts.batch);
+    set('lrG', opts.lrG);
+    set('lrD', opts.lrD);
+    set('realLabel', opts.labelSmoothing);
+    set('dropout', opts.dropout);
+    set('spectralNorm', opts.spectralNorm);
+    set('ema', opts.ema);
+    set('nCritic', opts.nCritic);
+    if (opts.model.startsWith('cgan')) set('numClasses', 10);
+    const { trainer, stepsPerSecond, last } = await ganTrain({ ...opts, channels: Number(opts.channels) as 1 | 3, config });
+    console.log(`${trainer.step} steps at ${stepsPerSecond.toFixed(1)} steps/s; samples in ${opts.out}/samples.png, curves in ${opts.out}/curves.png, log in ${opts.out}/log.jsonl`);
+    if (last !== null) console.log(`quality at step ${last.step}: coverage ${last.coverage}/10, confident ${(100 * last.confident).toFixed(0)}%, FD ${last.fd?.toFixed(1)}`);
+  });
+gan
+  .command('sample')
+  .requiredOption('--checkpoint <file>', 'a checkpoint.safetensors written by gan train')
+  .requiredOption('--out <file>', 'FILE.png (a grid) or FILE.npy (float32 [N, C, H, W] in [0, 1])')
+  .option('--count <n>', 'number of samples', int('--count', 1), 64)
+  .option('--class <k>', 'digit to generate (conditional models)', int('--class'))
+  .option('--seed <n>', 'seed of the noise', int('--seed'), 0)
+  .option('--raw', 'sample from the raw G instead of its EMA average')
+  .addOption(backendOption())
+  .description('generate images from a trained generator')
+  .action(async (opts) => {
+    console.log(await ganSample({ ...opts, raw: opts.raw === true }));
+  });
+gan
+  .command('eval')
+  .requiredOption('--checkpoint <file>', 'a checkpoint.safetensors written by gan train')
+  .option('--count <n>', 'number of samples', int('--count', 10), 1000)
+  .option('--seed <n>', 'seed of the noise', int('--seed'), 0)
+  .option('--raw', 'evaluate the raw G instead of its EMA average')
+  .option('--json', 'print one JSON object')
+  .addOption(backendOption())
+  .description('per-class coverage, confidence and Fréchet distance by the shipped MNIST classifier')
+  .action((opts) => {
+    console.log(ganEval({ ...opts, raw: opts.raw === true, json: opts.json === true }));
   });
 
 program
@@ -67,8 +122,9 @@ program
   .option('--seed <n>', 'seed', int('--seed'), 0)
   .description('the main job: train the MLP GAN on the embedded 10,000 MNIST digits for about two minutes')
   .action(async (opts: { out: string; minutes: number; seed: number }) => {
-    const { trainer, stepsPerSecond } = await ganTrain({ ...opts, backend: 'wasm', batch: 64, loss: 'bce', logEvery: 20 });
-    console.log(`${trainer.step} steps at ${stepsPerSecond.toFixed(1)} steps/s; samples in ${opts.out}/samples.png (one grid per epoch in ${opts.out}/samples/), log in ${opts.out}/log.jsonl`);
+    const { trainer, stepsPerSecond, last } = await ganTrain({ out: opts.out, minutes: opts.minutes, backend: 'wasm', config: { seed: opts.seed }, logEvery: 20, evalCount: 1000 });
+    console.log(`${trainer.step} steps at ${stepsPerSecond.toFixed(1)} steps/s; samples in ${opts.out}/samples.png (one grid per epoch in ${opts.out}/samples/), curves in ${opts.out}/curves.png, log in ${opts.out}/log.jsonl`);
+    if (last !== null) console.log(`quality at step ${last.step}: coverage ${last.coverage}/10, confident ${(100 * last.confident).toFixed(0)}%, FD ${last.fd?.toFixed(1)} (real digits ≈ 9, noise ≈ 1000)`);
   });
 
 {
@@ -120,6 +176,18 @@ program
       console.log(`wrote ${opts.out}: ${records.length - 1} iterations in ${seconds.toFixed(1)} s, loss ${last.total.toPrecision(6)} (content ${last.content.toPrecision(4)}, style ${last.style.toPrecision(4)}, tv ${last.tv.toPrecision(4)})`);
     });
 }
+
+program
+  .command('bench')
+  .option('--json', 'one JSON object per result line (name, shape, backend, threads, ms, gflops); notes go to stderr', false)
+  .option('--threads <n>', 'also run at n threads (peers; ganstyle once it has a worker pool)', int('--threads', 1), 2)
+  .option('--quick', 'tiny shapes, one timed call each (a smoke run)', false)
+  .option('--no-peers', 'ganstyle and the ceiling only')
+  .description('GEMM, VGG conv2d, an MLP-GAN step and VGG forward+backward: ms, GFLOP/s, ratio to the in-process WASM SIMD ceiling and to TF.js-WASM / onnxruntime-web')
+  .action(async (opts: { json: boolean; threads: number; quick: boolean; peers: boolean }) => {
+    const { runBench } = await import('./commands/bench.js');
+    await runBench(opts, { out: (l) => process.stdout.write(l + '\n'), note: (l) => process.stderr.write(l + '\n') });
+  });
 
 program.parseAsync().catch((e: unknown) => {
   console.error(`ganstyle: ${(e as Error).message}`);
