@@ -1,8 +1,8 @@
-// The WASM ABI and the only asc entry: every kernel plus the scratch arena, nothing else.
+// The WASM ABI and the only asc entry: every kernel plus the scratch arena (and one bench helper).
 // Arguments are i32 sizes/flags and usize byte offsets into memory (C5); mirror: src/wasm/exports.ts.
 export { gemm } from './kernels/gemm';
 export { im2col } from './kernels/im2col';
 export { col2im } from './kernels/col2im';
-export { scratch_alloc, scratch_reset } from './scratch';
+export { scratch_alloc, scratch_reset, scratch_set_base } from './scratch';
 // bench helper (bench/ceiling.ts), not a Kernels member
 export { ceiling } from './bench/ceiling';

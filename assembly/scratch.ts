@@ -8,13 +8,16 @@
 //
 // The stub runtime (asconfig "runtime": "stub") is linked but never asked for memory: no managed
 // objects exist in this module, so the arena owns everything above __heap_base.
-// NOTE: with a shared memory (threads, later) every instance needs its own arena range; only
-// `base` has to change for that (e.g. a scratch_init(base) export), the ABI stays the same.
+// Threads (the "threads" build: one shared memory, one instance per thread): each instance has its
+// own base/top, which would all start at __heap_base. The calling thread reserves a region for every
+// worker in its own arena, and a worker moves its arena there with scratch_set_base() before each
+// job, so no two threads ever allocate the same bytes; a worker arena never grows past its region.
 
 const ALIGN_MASK: usize = 15;
 
 let base: usize = (__heap_base + ALIGN_MASK) & ~ALIGN_MASK;
 let top: usize = base;
+let limit: usize = 0; // 0: unbounded (grows memory); else the end of a worker's region
 
 // @ts-ignore: decorator
 @inline function ensureCapacity(end: usize): void {
@@ -30,9 +33,17 @@ export function scratch_alloc(bytes: usize): usize {
   const ptr = top;
   const end = (ptr + bytes + ALIGN_MASK) & ~ALIGN_MASK;
   if (end < ptr) abort('scratch_alloc: size overflow');
+  if (limit != 0 && end > limit) abort('scratch_alloc: worker arena region too small');
   ensureCapacity(end);
   top = end;
   return ptr;
+}
+
+/** Threads: this instance's arena becomes [ptr, ptr + bytes) (ptr 16-byte aligned), and is empty. */
+export function scratch_set_base(ptr: usize, bytes: usize): void {
+  base = ptr;
+  top = ptr;
+  limit = ptr + bytes;
 }
 
 /** Frees every region at once (the arena's only way to free). */

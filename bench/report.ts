@@ -2,17 +2,17 @@
 // of the samples), the peer interface, and the printing (an aligned table with ratios, or JSON lines).
 //
 // Ratios in the table: `ceil` = GFLOP/s ÷ (the in-process WASM SIMD ceiling × threads), i.e. the
-// fraction of the f32x4 mul+add peak the threads could reach; `vs ganstyle` = this row's GFLOP/s ÷
-// ganstyle's GFLOP/s on the same name and shape (> 1: the row is faster than ganstyle).
+// fraction of the f32x4 mul+add peak the threads could reach; on a peer's row `ganstyle/this` =
+// ganstyle's GFLOP/s on the same name and shape ÷ the row's (> 1: ganstyle is faster than that peer).
 import { Bench } from 'tinybench';
 
 /** One measured result (also the JSON-lines record, with exactly these keys). */
 export interface BenchRow {
   /** What was run: 'gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd', 'ceiling', … */
   name: string;
-  /** The problem size in a human-readable form, e.g. '64x784x1024 NT' or '64→64 256²'. */
+  /** The problem size in a human-readable form, e.g. '64x1024x784 NT' or '64->64 256x256'. */
   shape: string;
-  /** 'ganstyle-wasm', 'tfjs-wasm', 'ort-wasm', … */
+  /** 'ganstyle-wasm-simd', 'tfjs-wasm', 'ort-wasm', 'wasm-simd' (the ceiling), … */
   backend: string;
   threads: number;
   /** Median milliseconds per call. */
@@ -21,24 +21,24 @@ export interface BenchRow {
   gflops: number;
 }
 
-/** How long to measure one task. */
-export interface Budget {
-  /** Minimum total measured time (ms); sampling continues until both this and `iterations` are met. */
-  time: number;
-  iterations: number;
-  warmupTime: number;
-  warmupIterations: number;
-}
-
-/** The default budget, or the short one of `--quick`. Heavy tasks (seconds per call) get fewer samples. */
-export function budget(quick: boolean, heavy = false): Budget {
-  if (quick) return { time: 0, iterations: 1, warmupTime: 0, warmupIterations: 1 };
-  return heavy ? { time: 0, iterations: 3, warmupTime: 0, warmupIterations: 1 } : { time: 600, iterations: 5, warmupTime: 100, warmupIterations: 2 };
-}
-
-/** Median ms of `fn` under tinybench after its warm-up (which lets V8 tier the WASM up). */
-export async function measure(name: string, fn: () => unknown, b: Budget): Promise<number> {
-  const bench = new Bench({ ...b, throws: true });
+/**
+ * Median ms of `fn`: one first call (compiles, lets V8 tier the WASM up, sizes the budget), then
+ * tinybench with its own warm-up. A call over 1 s gets as many samples as fit in ~8 s (at least
+ * one, at most five) and no further warm-up; `quick` times a single call after the first.
+ */
+export async function measure(name: string, fn: () => unknown, quick: boolean): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  const first = performance.now() - t0;
+  const slow = first > 1000;
+  const bench = new Bench({
+    time: quick || slow ? 0 : 600,
+    iterations: quick ? 1 : slow ? Math.max(1, Math.min(5, Math.floor(8000 / first))) : 5,
+    warmup: !quick && !slow,
+    warmupTime: 100,
+    warmupIterations: 2,
+    throws: true,
+  });
   // An async function: tinybench then does not call fn once more just to find out whether it is async.
   bench.add(name, async () => {
     await fn();
@@ -51,6 +51,35 @@ export async function measure(name: string, fn: () => unknown, b: Budget): Promi
 
 export function row(name: string, shape: string, backend: string, threads: number, ms: number, flops: number): BenchRow {
   return { name, shape, backend, threads, ms, gflops: flops / ms / 1e6 };
+}
+
+/** One benchmark case: what the rows are named, its nominal FLOPs, and the parameters a runner needs. */
+export interface BenchCase<P> {
+  name: string;
+  shape: string;
+  flops: number;
+  params: P;
+}
+
+/**
+ * Prepares, warms up and times one case on one backend; null when `make` gives no runner (the
+ * backend cannot run it). The runner is disposed afterwards, even on error.
+ */
+export async function runCase<P>(
+  c: BenchCase<P>,
+  backend: string,
+  threads: number,
+  quick: boolean,
+  make: (params: P) => Runner | null | Promise<Runner | null>,
+): Promise<BenchRow | null> {
+  const runner = await make(c.params);
+  if (runner === null) return null;
+  try {
+    const ms = await measure(`${c.name} ${c.shape} ${backend}/${threads}`, () => runner.run(), quick);
+    return row(c.name, c.shape, backend, threads, ms, c.flops);
+  } finally {
+    runner.dispose();
+  }
 }
 
 /** A prepared benchmark case: run() is timed, dispose() frees what the preparation allocated. */
@@ -113,33 +142,15 @@ export function convShape(c: ConvCase): string {
   return `${c.cin}->${c.cout} ${c.size}x${c.size}`;
 }
 
-/** Nominal flops of one VGG forward + backward: 3 × the convolutions' forward flops (dx + dw = 2×). */
-export function vggFlops(c: VggCase): number {
-  let size = c.size, total = 0;
-  c.convs.forEach(([cin, cout], i) => {
-    total += convFlops({ cin, cout, size });
-    if (c.poolAfter.includes(i)) size = Math.floor(size / 2);
-  });
-  return 3 * total;
-}
-
-export function vggShape(c: VggCase): string {
-  return `conv1_1..conv${c.convs.length > 4 ? 3 : 2}_${c.convs.length > 4 ? c.convs.length - 4 : c.convs.length - 2} ${c.size}x${c.size}`;
-}
-
 export const jsonLine = (r: BenchRow): string =>
-  JSON.stringify({ name: r.name, shape: r.shape, backend: r.backend, threads: r.threads, ms: round(r.ms, 4), gflops: round(r.gflops, 3) });
-
-function round(v: number, digits: number): number {
-  const f = 10 ** Math.max(0, digits - Math.max(0, Math.floor(Math.log10(Math.abs(v) || 1)) + 1));
-  return Math.round(v * f) / f;
-}
+  JSON.stringify({ name: r.name, shape: r.shape, backend: r.backend, threads: r.threads, ms: Number(r.ms.toPrecision(5)), gflops: Number(r.gflops.toPrecision(4)) });
 
 const isGanstyle = (r: BenchRow): boolean => r.backend.startsWith('ganstyle');
 
 /**
  * The rows as an aligned table: name, shape, backend, threads, ms, GFLOP/s, ceil (fraction of the
- * ceiling × threads), vs ganstyle. `ceiling` is the single-thread ceiling in GFLOP/s (undefined: no column).
+ * ceiling × threads), ganstyle/this (on peers' rows; ganstyle's 1-thread row when it has several).
+ * `ceiling` is the single-thread ceiling in GFLOP/s (undefined: an empty column).
  */
 export function formatTable(rows: readonly BenchRow[], ceiling?: number): string {
   const ref = new Map<string, BenchRow>();
@@ -148,10 +159,10 @@ export function formatTable(rows: readonly BenchRow[], ceiling?: number): string
     const prev = ref.get(key);
     if (isGanstyle(r) && (prev === undefined || (r.threads === 1 && prev.threads !== 1))) ref.set(key, r);
   }
-  const head = ['name', 'shape', 'backend', 'thr', 'ms', 'GFLOP/s', 'ceil', 'vs ganstyle'];
+  const head = ['name', 'shape', 'backend', 'thr', 'ms', 'GFLOP/s', 'ceil', 'ganstyle/this'];
   const body = rows.map((r) => {
     const g = ref.get(`${r.name}|${r.shape}`);
-    const vs = g === undefined || isGanstyle(r) || r.name === 'ceiling' ? '' : `${(r.gflops / g.gflops).toFixed(2)}x`;
+    const vs = g === undefined || isGanstyle(r) || r.name === 'ceiling' ? '' : (g.gflops / r.gflops).toFixed(2);
     const ceil = ceiling === undefined || r.name === 'ceiling' ? '' : `${((100 * r.gflops) / (ceiling * r.threads)).toFixed(0)}%`;
     return [r.name, r.shape, r.backend, String(r.threads), fmtMs(r.ms), r.gflops.toFixed(2), ceil, vs];
   });

@@ -4,8 +4,9 @@
 // Here a, b, c are byte offsets into memory (any 4-byte alignment).
 //
 // Blocking (GotoBLAS/BLIS): per NC-wide column block and KC-deep slice, op(B) is packed into
-// NR = 8 wide panels; per MC-tall row block, op(A) is packed into MR = 4 tall panels; the 4×8
-// micro-kernel then runs over every (A panel, B panel) pair, B panel outer so it stays in L1.
+// NR = 8 wide panels (KC·NC·4 = 512 KB: stays in L2); then for each MR = 4 rows, op(A) is packed
+// into one panel (KC·64 B = 16 KB: stays in L1) and the 4×8 micro-kernel sweeps it across every
+// B panel. (A-panel outer measured ≥ B-panel outer: the pre-splatted A panel is the larger read.)
 // Packing absorbs the transposes, so NN, NT, TN and TT all run the same micro-kernel.
 //
 // Packed op(B) slice (kc × nc), zero-padded past column n:
@@ -18,16 +19,16 @@
 //           └──────────────────────────────────────────┘  └─────────────────────────┘
 //   bPack[(q·kc + p)·8 + jj] = op(B)[pc + p, jc + 8q + jj]
 //
-// Packed op(A) block (mc × kc), zero-padded past row m, MR = 4 rows per panel. The SIMD build
+// Packed op(A) panel (4 × kc), zero-padded past row m. The SIMD build
 // stores every element pre-splatted across 4 lanes, so the micro-kernel's A reads are plain
 // v128.load with constant offsets (V8 folds those into the address; a load32_splat with an
 // offset costs an extra lea per row — measured 42 → 50 GFLOP/s):
 //
 //            p = pc                                       p = pc + 1
-//   aPack → │ A(i0,p) ×4 │ A(i0+1,p) ×4 │ A(i0+2,p) ×4 │ A(i0+3,p) ×4 │ A(i0,p+1) ×4 │ …   (64 bytes per p)
+//   aPack → │ A(ir,p) ×4 │ A(ir+1,p) ×4 │ A(ir+2,p) ×4 │ A(ir+3,p) ×4 │ A(ir,p+1) ×4 │ …   (64 bytes per p)
 //             va0            va1            va2            va3
-//   aPack[((q·kc + p)·4 + r)·4 + lane] = op(A)[ic + 4q + r, pc + p]       (scalar build: no lanes,
-//   aPack[(q·kc + p)·4 + r], since its kernel reads one f32 per row)
+//   aPack[(p·4 + r)·4 + lane] = op(A)[ir + r, pc + p]      (scalar build: no lanes, aPack[p·4 + r],
+//                                                           since its kernel reads one f32 per row)
 //
 // Edges: padding makes every tile a full 4×8 one; a partial tile is computed into a 4×8
 // temporary and only its mr×nr corner is written to C. K has no edge (kc is the slice depth).
@@ -43,8 +44,7 @@ const MR = 4;
 const NR = 8;
 const A_ELEM: i32 = ASC_FEATURE_SIMD ? 16 : 4; // bytes per packed op(A) element
 const KC = 256;
-const MC = 128;
-const NC = 1024;
+const NC = 512;
 
 export function gemm(
   m: i32, n: i32, k: i32,
@@ -61,9 +61,9 @@ export function gemm(
   }
   const mark = scratch_mark();
   // Equal blocks (784 = 4 × 196, not 3 × 256 + 16), rounded to the tile so only the last is ragged.
-  const KB = blockStep(k, KC, 4), MB = blockStep(m, MC, MR), NB = blockStep(n, NC, NR);
+  const KB = blockStep(k, KC, 4), NB = blockStep(n, NC, NR);
   const bPack = scratch_alloc(<usize>(min(k, KB) * min((n + NR - 1) & ~(NR - 1), NB)) << 2);
-  const aPack = scratch_alloc(<usize>(min(k, KB) * min((m + MR - 1) & ~(MR - 1), MB) * A_ELEM));
+  const aPack = scratch_alloc(<usize>(min(k, KB) * MR * A_ELEM));
   const tile = scratch_alloc(MR * NR * 4);
   for (let jc = 0; jc < n; jc += NB) {
     const nc = min(NB, n - jc);
@@ -72,25 +72,20 @@ export function gemm(
       const add = accumulate || pc > 0;
       if (transB) packBCols(bPack, b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc);
       else packBRows(bPack, b + (<usize>(pc * ldb + jc) << 2), ldb, kc, nc);
-      for (let ic = 0; ic < m; ic += MB) {
-        const mc = min(MB, m - ic);
-        // op(A)[ic + r, pc + p] sits at a + p·sp + r·sr (bytes)
-        const ldaBytes = <usize>lda << 2;
-        if (transA) packA(aPack, a + (<usize>(pc * lda + ic) << 2), 4, ldaBytes, kc, mc);
-        else packA(aPack, a + (<usize>(ic * lda + pc) << 2), ldaBytes, 4, kc, mc);
+      for (let ir = 0; ir < m; ir += MR) {
+        const mr = min(MR, m - ir);
+        // op(A)[ir + r, pc + p] sits at a + p·sp + r·sr (bytes)
+        if (transA) packA(aPack, a + (<usize>(pc * lda + ir) << 2), 4, <usize>lda << 2, kc, mr);
+        else packA(aPack, a + (<usize>(ir * lda + pc) << 2), <usize>lda << 2, 4, kc, mr);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = bPack + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            const ap = aPack + <usize>(ir * kc * A_ELEM);
-            const cp = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
-            if (mr == MR && nr == NR) {
-              microKernel(kc, ap, bp, cp, ldc, add);
-            } else {
-              microKernel(kc, ap, bp, tile, NR, false);
-              storeEdge(mr, nr, tile, cp, ldc, add);
-            }
+          const cp = c + (<usize>(ir * ldc + jc + jr) << 2);
+          if (mr == MR && nr == NR) {
+            microKernel(kc, aPack, bp, cp, ldc, add);
+          } else {
+            microKernel(kc, aPack, bp, tile, NR, false);
+            storeEdge(mr, nr, tile, cp, ldc, add);
           }
         }
       }
@@ -127,6 +122,8 @@ function gemm_4x8_simd(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: boo
     a += 64;
     b += 32;
   }
+  // NOTE: starting the accumulators from C (to overlap its loads with the loop) measured 15% slower:
+  // V8 then keeps the zero/C phis in a worse register assignment.
   const ldcBytes = <usize>ldc << 2;
   const c1 = c + ldcBytes, c2 = c1 + ldcBytes, c3 = c2 + ldcBytes;
   if (add) {
@@ -179,7 +176,7 @@ function storeEdge(mr: i32, nr: i32, tile: usize, c: usize, ldc: i32, add: bool)
   }
 }
 
-/** op(A) block → MR-row panels (layout above); element (p, r) at src + p·sp + r·sr. */
+/** op(A) rows → MR-row panels (layout above); element (p, r) at src + p·sp + r·sr. */
 function packA(dst: usize, src: usize, sr: usize, sp: usize, kc: i32, len: i32): void {
   for (let i0 = 0; i0 < len; i0 += MR) {
     const rows = min(MR, len - i0);

@@ -92,7 +92,13 @@ export async function openTfjs(threads: number): Promise<Peer> {
       os.cpus = () => Array.from({ length: 2 * threads }, () => cpu);
       restore.push(() => (URL.createObjectURL = createObjectURL), () => (os.cpus = cpus));
     }
-    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed');
+    const before = { exc: process.listeners('uncaughtException'), rej: process.listeners('unhandledRejection') };
+    const ok = await tf.setBackend('wasm');
+    // Emscripten's Node glue installs handlers that rethrow any uncaught error (printing its whole
+    // minified source line); Node's defaults do the same job readably.
+    for (const h of process.listeners('uncaughtException')) if (!before.exc.includes(h)) process.removeListener('uncaughtException', h);
+    for (const h of process.listeners('unhandledRejection')) if (!before.rej.includes(h)) process.removeListener('unhandledRejection', h);
+    if (!ok) throw new Error('tf.setBackend("wasm") failed');
   } catch (e) {
     if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
     throw e;

@@ -92,7 +92,7 @@ export async function stylizeCommand(contentFile: string, styleFiles: string[], 
     etaBuffer: 20,
   }, cliProgress.Presets.shades_classic);
   const show = !opts.quiet;
-  if (show) bar.start(iterations * levels, 0, { rate: '-', loss: '-', content: '-', style: '-', tv: '-', level: '' });
+  let started = false; // the bar starts with the first record, after every input was checked
   const w = { content: opts.contentWeight ?? 1, style: opts.styleWeight ?? 10, tv: opts.tvWeight ?? 0 };
   let level = 0;
   const t0 = performance.now();
@@ -103,10 +103,12 @@ export async function stylizeCommand(contentFile: string, styleFiles: string[], 
     onRecord: (r) => {
       if (r.level !== undefined) level = r.level;
       if (opts.log !== undefined) {
-        const { contentLayers, styleLayers, ...rest } = r;
-        appendFileSync(opts.log, JSON.stringify({ ...rest, content_layers: contentLayers, style_layers: styleLayers }) + '\n');
+        const { iteration, content, style, tv, total, contentLayers, styleLayers, elapsed, ...rest } = r;
+        appendFileSync(opts.log, JSON.stringify({ iteration, content, style, tv, total, content_layers: contentLayers, style_layers: styleLayers, elapsed, ...rest }) + '\n');
       }
       if (show) {
+        if (!started) bar.start(iterations * levels, 0, { rate: '-', loss: '-', content: '-', style: '-', tv: '-', level: '' });
+        started = true;
         const done = level * iterations + r.iteration;
         bar.update(done, {
           rate: done === 0 ? '-' : ((performance.now() - t0) / 1000 / done).toFixed(2),
@@ -119,7 +121,7 @@ export async function stylizeCommand(contentFile: string, styleFiles: string[], 
       if (k % opts.saveEvery! === 0 && k < iterations) writeFileAtomic(savedName(opts.out, k, levels > 1 ? level : undefined), await encode(image()));
     },
   }).finally(() => {
-    if (show) bar.stop();
+    if (started) bar.stop();
   });
   writeFileAtomic(opts.out, await encode(result.image));
   return { records: result.records, seconds: result.seconds };

@@ -110,6 +110,8 @@ function checkRgb(t: Tensor, what: string): void {
   if (!(t instanceof Tensor) || t.ndim !== 4 || t.shape[0] !== 1 || t.shape[1] !== 3) {
     throw new ShapeError(`style transfer: the ${what} must be an RGB image [1, 3, H, W] (0–255), got ${t instanceof Tensor ? fmt(t.shape) : typeof t}`);
   }
+  const i = t.data.findIndex((v) => !Number.isFinite(v));
+  if (i >= 0) throw new RangeError(`style transfer: the ${what} has a non-finite pixel value (${t.data[i]} at index ${i})`);
 }
 
 function checkOptions(o: GatysOptions): void {
@@ -149,6 +151,17 @@ export async function gatys(vgg: VGG, content: Tensor, styles: readonly Tensor[]
   checkRgb(content, 'content image');
   styles.forEach((s, i) => checkRgb(s, styles.length > 1 ? `style image ${i + 1}` : 'style image'));
   checkFiniteWeights(vgg);
+  // only the image is optimised: a trainable network is frozen for the run (no weight gradients)
+  const trainable = vgg.parameters().filter((p) => p.requiresGrad);
+  trainable.forEach((p) => p.requiresGrad_(false));
+  try {
+    return await optimise(vgg, content, styles, o);
+  } finally {
+    trainable.forEach((p) => p.requiresGrad_(true));
+  }
+}
+
+async function optimise(vgg: VGG, content: Tensor, styles: readonly Tensor[], o: GatysOptions): Promise<GatysResult> {
   const t0 = performance.now();
   const defaults = vgg.defaultLayers();
   const objective = new GatysLoss(vgg, toNetworkSpace(vgg, content), styles.map((s) => toNetworkSpace(vgg, s)), {

@@ -21,6 +21,8 @@ export interface WasmExports {
   scratch_alloc(bytes: number): number;
   /** assembly/scratch.ts: frees every region. */
   scratch_reset(): void;
+  /** assembly/scratch.ts (threads): this instance's arena becomes the empty region [ptr, ptr + bytes). */
+  scratch_set_base(ptr: number, bytes: number): void;
   /** assembly/bench/ceiling.ts (bench helper): `chains` f32x4 mul+add recurrences, `iters` times. */
   ceiling(iters: number, chains: number): number;
 }
@@ -32,6 +34,7 @@ export const WASM_FUNCTIONS = {
   col2im: 16,
   scratch_alloc: 1,
   scratch_reset: 0,
+  scratch_set_base: 2,
   ceiling: 2,
 } as const satisfies Record<Exclude<keyof WasmExports, 'memory'>, number>;
 

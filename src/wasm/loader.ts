@@ -26,11 +26,19 @@ export function pickTarget(request: 'auto' | 'simd' | 'scalar' | WasmTarget = 'a
   return request;
 }
 
-/** Synchronous instantiation (the module is a few KB, so this is fine on any thread in Node). */
-export function instantiateKernels(bytes: BufferSource): WasmExports {
+/**
+ * Synchronous instantiation (the module is a few KB, so this is fine on any thread in Node).
+ * The 'threads' build imports its memory: pass the shared `memory` (and the same compiled Module on
+ * every thread, src/wasm/parallel.ts).
+ */
+export function instantiateKernels(bytes: BufferSource | WebAssembly.Module, imported?: WebAssembly.Memory): WasmExports {
   let memory: WebAssembly.Memory | undefined;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-    env: { abort: (msg: number, file: number, line: number, col: number) => abort(memory, msg, file, line, col) },
+  const module = bytes instanceof WebAssembly.Module ? bytes : new WebAssembly.Module(bytes);
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      ...(imported === undefined ? {} : { memory: imported }),
+      abort: (msg: number, file: number, line: number, col: number) => abort(memory, msg, file, line, col),
+    },
   });
   const exports = checkExports(instance.exports);
   memory = exports.memory;

@@ -11,7 +11,7 @@ import { noGrad } from '../../src/autograd.js';
 import { Adam } from '../../src/optim/adam.js';
 import { useBackend } from '../../src/backend.js';
 import { registerNodeWasm } from '../../src/node/wasm.js';
-import { MlpDiscriminator, MlpGenerator } from '../../src/gan/models.js';
+import { DcganDiscriminator, DcganGenerator, MlpDiscriminator, MlpGenerator } from '../../src/gan/models.js';
 import { gradientPenalty, interpolate } from '../../src/gan/losses.js';
 import { cat, narrow } from '../../src/gan/concat.js';
 import { GanTrainer, NonFiniteError, ganConfig, type GanConfig, type GanTrainerState, type ImageSet } from '../../src/gan/train.js';
@@ -122,6 +122,34 @@ test('one conditional WGAN-GP step (nCritic 2, fresh noise for G, EMA) equals th
   assertSameModule(trainer.D, D, 'D');
   assertSameModule(trainer.Gema!, G, 'EMA after one update = G (bias-corrected β_1 = 0)');
   assert.deepEqual(trainer.rng.state(), rng.state());
+});
+
+test('one DCGAN-28 step (batch norm: real and fake through D separately) equals the step by hand', () => {
+  const data = dataset(8, [1, 28, 28], 9);
+  const trainer = new GanTrainer({ model: 'dcgan', ngf: 4, ndf: 4, batchSize: 2, seed: 8 }, data);
+  assert.equal(trainer.D.hasBatchNorm, true);
+  const stats = trainer.trainStep();
+
+  const rng = new Rng(8);
+  const G = new DcganGenerator({ size: 28, ngf: 4, rng }), D = new DcganDiscriminator({ size: 28, ndf: 4, rng });
+  const order = rng.permutation(8);
+  const { x: real } = batchOf(data, order.subarray(0, 2));
+  const fake = G.forward(Tensor.randn([2, 100], { rng }));
+  const rl = D.forward(real), fl = D.forward(fake.detach());
+  const dLoss = F.add(F.binary_cross_entropy_with_logits(rl, Tensor.ones([2])), F.binary_cross_entropy_with_logits(fl, Tensor.zeros([2])));
+  const opts = { lr: 2e-4, betas: [0.5, 0.999] as const };
+  const optD = new Adam(D.parameters(), opts), optG = new Adam(G.parameters(), opts);
+  dLoss.backward();
+  optD.step();
+  D.requiresGrad_(false);
+  const gLoss = F.binary_cross_entropy_with_logits(D.forward(fake), Tensor.ones([2]));
+  gLoss.backward();
+  optG.step();
+
+  assert.deepEqual([stats.dLoss, stats.gLoss], [dLoss.item(), gLoss.item()]);
+  assertSameModule(trainer.G, G, 'G');
+  assertSameModule(trainer.D, D, 'D (weights and running statistics)');
+  assert.equal(trainer.D.stateDict()['main.3.num_batches_tracked'].item(), 3, 'D saw real, fake, then fake again');
 });
 
 /** 6 steps straight vs 3 steps, a checkpoint through bytes, a new trainer, 3 steps: bit-identical. */

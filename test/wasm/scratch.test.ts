@@ -51,11 +51,13 @@ describe('scratch arena', () => {
   it('a kernel that grows memory during the call still copies its result out (views rebuilt)', () => {
     const ex = fresh('release');
     const k = bindWasmKernels(ex);
-    // Size A so that A, B and C fit in the current memory with < 100 KB to spare: gemm's packed
-    // panels (≈ 0.5 MB) then grow memory inside the call, after the copy-in views were made.
+    // Size A so that A, B and C fit in the current memory with 4–16 KB to spare: gemm's packed
+    // panels (≈ 33 KB here) then grow memory inside the call, after the copy-in views were made.
     const bytesBefore = ex.memory.buffer.byteLength;
+    ex.scratch_reset();
+    const base = ex.scratch_alloc(0) >>> 0;
     const n = 9, kk = 3000;
-    const m = Math.floor((bytesBefore - 100_000 - kk * n * 4) / ((kk + n) * 4));
+    const m = Math.floor((bytesBefore - base - 4096 - 64 - kk * n * 4) / ((kk + n) * 4));
     const a = Float32Array.from({ length: m * kk }, (_, i) => ((i * 7) % 13) - 6);
     const b = Float32Array.from({ length: kk * n }, (_, i) => ((i * 5) % 11) - 5);
     const c = new Float32Array(m * n), ref = new Float32Array(m * n);

@@ -1,0 +1,201 @@
+// `ganstyle bench`: GEMM, conv2d on VGG-19 layer shapes, one MLP-GAN training step and one VGG
+// forward + backward — ganstyle next to the in-process WASM SIMD ceiling and to peer libraries run
+// in this same process (TensorFlow.js WASM/XNNPACK, onnxruntime-web), at 1 and N threads.
+//
+// The peers are devDependencies, imported dynamically: without them the bench runs ganstyle alone
+// and says why each peer was skipped. Order matters on a small machine: ganstyle first, then every
+// peer at 1 thread, then every peer at N threads (ORT's pool threads spin after their work, and one
+// tfjs backend exists at a time). Rows stream out as they finish (JSON lines, or the table at the end).
+import * as backend from '../backend.js';
+import { registerNodeWasm } from '../node/wasm.js';
+import { simdSupported } from '../wasm/loader.js';
+import { measureCeiling } from '../../bench/ceiling.js';
+import { runGemmBench } from '../../bench/gemm.bench.js';
+import { GEMM_SQUARE, GEMM_MLP_GAN, type GemmShape, type Variant } from '../../bench/shapes.js';
+import { convCases, ganstyleConv2d } from '../../bench/conv2d.bench.js';
+import { ganCase, ganstyleGanStep, ganstyleVggTrain, vggCases } from '../../bench/step.bench.js';
+import { formatTable, gemmFlops, gemmShape, jsonLine, runCase, type BenchCase, type BenchRow, type GemmCase, type Peer, type Runner } from '../../bench/report.js';
+
+export interface BenchOptions {
+  json: boolean;
+  /** The multi-thread count (rows at 1 thread and, when > 1, at this count). */
+  threads: number;
+  quick: boolean;
+  /** false: ganstyle only. */
+  peers: boolean;
+}
+
+export interface BenchIo {
+  /** A result line (stdout). */
+  out: (line: string) => void;
+  /** Notes and progress (stderr). */
+  note: (line: string) => void;
+}
+
+interface Cases {
+  gemm: BenchCase<GemmCase>[];
+  conv: ReturnType<typeof convCases>;
+  gan: ReturnType<typeof ganCase>;
+  vgg: ReturnType<typeof vggCases>;
+}
+
+// Square GEMMs in NN; the MLP GAN's layer GEMMs in NN, NT and TN (forward, input grad, weight grad).
+const SQUARE_VARIANTS: readonly Variant[] = ['NN'];
+const MLP_VARIANTS: readonly Variant[] = ['NN', 'NT', 'TN'];
+const QUICK_GEMMS: readonly GemmShape[] = [{ name: 'quick', m: 16, n: 24, k: 8 }];
+
+function gemmSets(quick: boolean): [readonly GemmShape[], readonly Variant[]][] {
+  return quick ? [[QUICK_GEMMS, MLP_VARIANTS]] : [[GEMM_SQUARE, SQUARE_VARIANTS], [GEMM_MLP_GAN, MLP_VARIANTS]];
+}
+
+function gemmCases(quick: boolean): BenchCase<GemmCase>[] {
+  return gemmSets(quick).flatMap(([shapes, variants]) =>
+    shapes.flatMap((s) =>
+      variants.map((v) => {
+        const c: GemmCase = { m: s.m, n: s.n, k: s.k, transA: v[0] === 'T', transB: v[1] === 'T' };
+        return { name: 'gemm', shape: gemmShape(c), flops: gemmFlops(c), params: c };
+      }),
+    ),
+  );
+}
+
+/** ganstyle's thread setting, when src/backend.ts has one (a worker pool is planned). */
+function ganstyleThreadSetter(): ((n: number) => void) | undefined {
+  const set = (backend as Record<string, unknown>).setNumThreads;
+  return typeof set === 'function' ? (set as (n: number) => void) : undefined;
+}
+
+type PeerKind = 'tfjs' | 'ort';
+
+async function openPeer(kind: PeerKind, threads: number): Promise<Peer> {
+  if (kind === 'tfjs') return (await import('../../bench/peers/tfjs.js')).openTfjs(threads);
+  return (await import('../../bench/peers/ort.js')).openOrt(threads);
+}
+
+const PEER_PACKAGES = '@tensorflow/tfjs @tensorflow/tfjs-core @tensorflow/tfjs-backend-wasm onnxruntime-web';
+const PEER_LABEL: Record<PeerKind, string> = { tfjs: 'tfjs-wasm (@tensorflow/tfjs-backend-wasm)', ort: 'ort-wasm (onnxruntime-web)' };
+
+/** Runs the whole bench; returns every row (also printed through io as they come). */
+export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRow[]> {
+  if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new RangeError(`bench: --threads must be an integer ≥ 1, got ${opts.threads}`);
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  const note = (line: string) => {
+    if (!notes.includes(line)) notes.push(line);
+  };
+  // Cases a peer cannot run, by backend and reason (printed once at the end).
+  const missing = new Map<string, Set<string>>();
+  const lacks = (backend: string, what: string, reason: string | undefined) => {
+    const key = `${backend}: ${reason ?? 'not supported'}`;
+    missing.set(key, (missing.get(key) ?? new Set()).add(what));
+  };
+  const emit = (r: BenchRow | null | 'failed') => {
+    if (r === null || r === 'failed') return;
+    rows.push(r);
+    if (opts.json) io.out(jsonLine(r));
+    else io.note(`  ${r.name} ${r.shape} ${r.backend}/${r.threads}: ${r.ms.toFixed(2)} ms, ${r.gflops.toFixed(2)} GFLOP/s`);
+  };
+  const threadCounts = opts.threads > 1 ? [1, opts.threads] : [1];
+  const cases: Cases = { gemm: gemmCases(opts.quick), conv: convCases(opts.quick), gan: ganCase(opts.quick), vgg: vggCases(opts.quick) };
+
+  // The ceiling, measured here, in this process.
+  registerNodeWasm();
+  const simd = simdSupported();
+  const ceiling = measureCeiling({ timeMs: opts.quick ? 100 : 1500, target: simd ? 'release' : 'scalar' });
+  const perCall = (simd ? 8 : 2) * ceiling.chains * 1e6;
+  emit({ name: 'ceiling', shape: `${simd ? 'f32x4' : 'f32'} mul+add, ${ceiling.chains} chains x 1e6`, backend: `wasm-${simd ? 'simd' : 'scalar'}`, threads: 1, ms: perCall / ceiling.gflops / 1e6, gflops: ceiling.gflops });
+
+  // ganstyle.
+  const label = `ganstyle-wasm-${simd ? 'simd' : 'scalar'}`;
+  backend.useBackend('wasm');
+  const setThreads = ganstyleThreadSetter();
+  if (setThreads === undefined && opts.threads > 1) note(`ganstyle has no worker pool yet (no setNumThreads in src/backend.ts): it runs at 1 thread; --threads ${opts.threads} applies to the peers only`);
+  for (const threads of setThreads === undefined ? [1] : threadCounts) {
+    setThreads?.(threads);
+    io.note(`ganstyle, ${threads} thread${threads > 1 ? 's' : ''}…`);
+    for (const [shapes, variants] of gemmSets(opts.quick)) {
+      const gemmRows = await runGemmBench({ shapes, variants, backends: [simd ? 'wasm-simd' : 'wasm-scalar'], time: opts.quick ? 0 : 500, log: () => {} });
+      for (const r of gemmRows) emit({ name: r.name, shape: r.shape, backend: r.backend, threads, ms: r.ms, gflops: r.gflops });
+    }
+    for (const c of cases.conv) emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));
+    emit(await runCase(cases.gan, label, threads, opts.quick, ganstyleGanStep));
+    for (const c of cases.vgg) emit(await runCase(c, label, threads, opts.quick, ganstyleVggTrain));
+  }
+  setThreads?.(1);
+
+  // Peers: all at 1 thread, then all at N.
+  const skipped = new Set<PeerKind>();
+  for (const threads of opts.peers ? threadCounts : []) {
+    for (const kind of ['tfjs', 'ort'] as PeerKind[]) {
+      if (skipped.has(kind)) continue;
+      io.note(`${PEER_LABEL[kind]}, ${threads} thread${threads > 1 ? 's' : ''}…`);
+      let peer: Peer;
+      try {
+        peer = await quietStdout(opts.json, () => openPeer(kind, threads));
+      } catch (e) {
+        const msg = (e as Error).message.split('\n')[0];
+        const absent = /Cannot find (module|package) '([^']+)'/.exec(msg);
+        if (absent !== null) {
+          skipped.add(kind);
+          note(`skipped ${PEER_LABEL[kind]}: ${absent[2]} is not installed (the peers are devDependencies: npm install -D ${PEER_PACKAGES})`);
+        } else {
+          note(`skipped ${PEER_LABEL[kind]} at ${threads} thread(s): ${msg}`);
+        }
+        continue;
+      }
+      try {
+        if (peer.threads !== threads) note(`${peer.backend} reports ${peer.threads} thread(s) when asked for ${threads}; its rows say ${peer.threads}`);
+        // A peer failing one case is noted; the bench goes on.
+        const attempt = async <P>(c: BenchCase<P>, make: (p: P) => Promise<Runner | null>): Promise<BenchRow | null | 'failed'> => {
+          try {
+            return await runCase(c, peer.backend, peer.threads, opts.quick, make);
+          } catch (e) {
+            note(`${peer.backend}/${peer.threads}: ${c.name} ${c.shape} failed: ${(e as Error).message.split('\n')[0]}`);
+            return 'failed';
+          }
+        };
+        await quietStdout(opts.json, async () => {
+          for (const c of cases.gemm) emit(await attempt(c, (p) => peer.gemm(p)));
+          for (const c of cases.conv) emit(await attempt(c, (p) => peer.conv2d(p)));
+          const gan = await attempt(cases.gan, (b) => peer.ganStep(b));
+          if (gan === null) lacks(peer.backend, cases.gan.name, peer.missing('training'));
+          emit(gan);
+          for (const c of cases.vgg) {
+            const r = await attempt(c, (p) => peer.vggTrain(p.vgg, p.weightGrads));
+            if (r === null) lacks(peer.backend, `${c.name} (${c.shape.split(' ').at(-1)})`, peer.missing(c.params.weightGrads ? 'vgg-weight-grads' : 'training'));
+            emit(r);
+          }
+        });
+      } finally {
+        await peer.close();
+      }
+    }
+  }
+
+  for (const [key, what] of missing) {
+    const [backendName, reason] = [key.slice(0, key.indexOf(': ')), key.slice(key.indexOf(': ') + 2)];
+    note(`${backendName} has no ${[...what].join(', ')}: ${reason}`);
+  }
+  if (opts.json) {
+    for (const n of notes) io.note(`note: ${n}`);
+  } else {
+    io.out(formatTable(rows, ceiling.gflops));
+    io.out('');
+    io.out(`ceil = GFLOP/s / (${ceiling.gflops.toFixed(1)} GFLOP/s single-thread SIMD ceiling x threads); ganstyle/this = ganstyle's GFLOP/s on the same case / the row's (> 1: ganstyle is faster)`);
+    for (const n of notes) io.out(`note: ${n}`);
+  }
+  return rows;
+}
+
+/** Keeps stdout pure JSON lines: whatever a peer library console.logs goes to stderr meanwhile. */
+async function quietStdout<T>(json: boolean, fn: () => Promise<T>): Promise<T> {
+  if (!json) return fn();
+  const log = console.log, info = console.info;
+  console.log = console.info = (...args: unknown[]) => console.error(...args);
+  try {
+    return await fn();
+  } finally {
+    console.log = log;
+    console.info = info;
+  }
+}

@@ -1,0 +1,228 @@
+// Engine side of the thread pool (no platform imports: src/node/threads.ts makes the workers, a
+// browser would make Web Workers). Every thread runs its own instance of the 'threads' build over ONE
+// shared WebAssembly.Memory; the calling thread allocates every region (operands, results and one
+// arena region per worker for gemm's packed panels) and posts a job in a control SharedArrayBuffer.
+//
+// A job is one kernel call cut into `chunks` disjoint pieces of its output: gemm by rows or columns
+// of C (units of the micro-tile, 4 rows / 8 columns), im2col/col2im by image channel. Threads —
+// the caller first, then every worker that wakes in time — take the next chunk with a
+// compare-exchange until none is left, so a late or descheduled worker costs nothing but its share.
+// Each C element is computed by exactly one thread with the same K order as the one-thread call
+// (gemm's K blocking depends on k only), so results are bit-identical for every thread count.
+//
+// Control block (Int32Array over a SharedArrayBuffer):
+//   [SEQ]  job sequence number (1, 2, …; 0 = none yet); workers wait on it (spin briefly, then Atomics.wait)
+//   [NEXT] (seq & SEQ_MASK) << 12 | next chunk: the tag lets a worker that read a finished job's words
+//          fail its compare-exchange instead of running a stale chunk (the caller retags NEXT before
+//          it rewrites the job words)
+//   [DONE] chunks finished; the caller waits on it    [STOP] 1: workers return    [ERR] 1: a chunk threw
+//   [JOB …] op, chunks, unit, total, split, arena, arena bytes, kernel args       [MSG …] first error text
+import type { WasmExports } from './exports.js';
+
+const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5;
+const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_SPLIT = 4, J_ARENA = 5, J_ARENA_BYTES = 6, J_ARGS = 8;
+const MSG = 32, MSG_CHARS = 256;
+/** Bytes of the control SharedArrayBuffer. */
+export const CONTROL_BYTES = MSG * 4 + MSG_CHARS * 2;
+
+const SEQ_MASK = 0x7ffff, INDEX_BITS = 12, MAX_CHUNKS = (1 << INDEX_BITS) - 1;
+const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3;
+const SPLIT_ROWS = 0, SPLIT_COLS = 1;
+
+/** Atomics.load spins before sleeping in Atomics.wait (≈ 10 µs: a job posted meanwhile starts in ≈ 7 µs, not 100). */
+export const SPIN = 4000;
+/** Below this many flops (≈ 0.1–0.2 ms of work) a gemm runs on the calling thread alone. */
+export const PARALLEL_MIN_FLOPS = 5e6;
+/** Below this many floats written, im2col/col2im run on the calling thread alone (memory-bound: copies dominate). */
+export const PARALLEL_MIN_FLOATS = 1 << 18;
+/**
+ * Arena region of each worker: gemm's temporaries (packed op(B) slice KC·NC floats = 512 KB, one
+ * op(A) panel, one tile) with room for bigger blocking; a worker that needs more aborts with
+ * "worker arena region too small" instead of touching another thread's bytes.
+ */
+export const WORKER_ARENA_BYTES = 4 << 20;
+
+/** A new, zeroed control block. */
+export function createControl(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
+}
+
+/** Chunk `i` of `chunks` over `total` elements in units of `unit`: [lo, hi), near-equal, unit-aligned. */
+export function chunkRange(i: number, chunks: number, unit: number, total: number): [number, number] {
+  const units = Math.ceil(total / unit);
+  return [Math.min(total, Math.floor((units * i) / chunks) * unit), Math.min(total, Math.floor((units * (i + 1)) / chunks) * unit)];
+}
+
+/** Runs chunk `i` of the posted job on instance `ex` (thread `index`: 0 = the caller, whose arena stays put). */
+function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): void {
+  const [lo, hi] = chunkRange(i, ctl[JOB + J_CHUNKS], ctl[JOB + J_UNIT], ctl[JOB + J_TOTAL]);
+  if (hi <= lo) return;
+  if (index > 0) {
+    const bytes = ctl[JOB + J_ARENA_BYTES];
+    ex.scratch_set_base((ctl[JOB + J_ARENA] >>> 0) + (index - 1) * bytes, bytes);
+  }
+  const g = (j: number) => ctl[JOB + J_ARGS + j];
+  const p = (j: number) => ctl[JOB + J_ARGS + j] >>> 0; // a byte offset (memory may exceed 2 GiB)
+  switch (ctl[JOB + J_OP]) {
+    case OP_GEMM: {
+      const [m, n, k, lda, tA, ldb, tB, ldc, acc] = [g(0), g(1), g(2), g(4), g(5), g(7), g(8), g(10), g(11)];
+      if (ctl[JOB + J_SPLIT] === SPLIT_ROWS) {
+        // rows lo…hi of op(A) and C
+        ex.gemm(hi - lo, n, k, p(3) + (tA ? lo * 4 : lo * lda * 4), lda, tA, p(6), ldb, tB, p(9) + lo * ldc * 4, ldc, acc);
+      } else {
+        // columns lo…hi of op(B) and C
+        ex.gemm(m, hi - lo, k, p(3), lda, tA, p(6) + (tB ? lo * ldb * 4 : lo * 4), ldb, tB, p(9) + lo * 4, ldc, acc);
+      }
+      break;
+    }
+    case OP_IM2COL:
+    case OP_COL2IM: {
+      // channels lo…hi: image planes of h·w floats, column rows of kh·kw·ohCount·ow floats
+      const [h, w, kh, kw] = [g(2), g(3), g(4), g(5)];
+      const plane = h * w * 4, colBlock = kh * kw * g(13) * g(14) * 4;
+      const im2col = ctl[JOB + J_OP] === OP_IM2COL;
+      const src = p(0) + lo * (im2col ? plane : colBlock), dst = p(15) + lo * (im2col ? colBlock : plane);
+      const fn = im2col ? ex.im2col : ex.col2im;
+      fn(src, hi - lo, h, w, kh, kw, g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), dst);
+      break;
+    }
+    default:
+      throw new Error(`thread pool: unknown job op ${ctl[JOB + J_OP]}`);
+  }
+}
+
+function recordError(ctl: Int32Array, e: unknown): void {
+  if (Atomics.compareExchange(ctl, ERR, 0, 1) !== 0) return;
+  const text = String((e as Error)?.message ?? e).slice(0, MSG_CHARS);
+  const chars = new Uint16Array(ctl.buffer, MSG * 4, MSG_CHARS);
+  for (let i = 0; i < text.length; i++) chars[i] = text.charCodeAt(i);
+  Atomics.store(ctl, ERR_LEN, text.length);
+}
+
+/** Takes and runs chunks of job `seq` until none is left (or the job is no longer `seq`). */
+function work(ctl: Int32Array, ex: WasmExports, index: number, seq: number): void {
+  const tag = (seq & SEQ_MASK) << INDEX_BITS;
+  for (;;) {
+    const cur = Atomics.load(ctl, NEXT);
+    if ((cur & ~MAX_CHUNKS) !== tag) return;
+    const chunks = ctl[JOB + J_CHUNKS];
+    const i = cur & MAX_CHUNKS;
+    if (i >= chunks) return;
+    if (Atomics.compareExchange(ctl, NEXT, cur, cur + 1) !== cur) continue;
+    try {
+      runChunk(ctl, ex, index, i);
+    } catch (e) {
+      recordError(ctl, e);
+    }
+    if (Atomics.add(ctl, DONE, 1) + 1 === chunks) Atomics.notify(ctl, DONE);
+  }
+}
+
+/** A worker thread's whole life after instantiating `ex` on the shared memory: wait for jobs, help, repeat. */
+export function workerLoop(ctl: Int32Array, ex: WasmExports, index: number): void {
+  let seen = 0;
+  for (;;) {
+    let s = Atomics.load(ctl, SEQ);
+    for (let i = 0; s === seen && i < SPIN; i++) s = Atomics.load(ctl, SEQ);
+    while (s === seen) {
+      Atomics.wait(ctl, SEQ, seen);
+      s = Atomics.load(ctl, SEQ);
+    }
+    seen = s;
+    if (Atomics.load(ctl, STOP) !== 0) return;
+    work(ctl, ex, index, s);
+  }
+}
+
+/** Asks every worker to return from workerLoop. */
+export function stopWorkers(ctl: Int32Array): void {
+  Atomics.store(ctl, STOP, 1);
+  Atomics.store(ctl, SEQ, (Atomics.load(ctl, SEQ) + 1) & SEQ_MASK || 1);
+  Atomics.notify(ctl, SEQ);
+}
+
+/**
+ * The calling thread's side: cuts kernel calls on operands already in shared memory into chunks and
+ * runs them with the workers. `threads` counts the caller; `failure()` reports a dead worker.
+ */
+export class Parallel {
+  /** Chunks per thread of a job (more: better balance on a busy machine; fewer: less repacking). */
+  chunksPerThread = 2;
+
+  constructor(
+    readonly ex: WasmExports,
+    readonly ctl: Int32Array,
+    readonly threads: number,
+    private readonly failure: () => Error | undefined = () => undefined,
+  ) {}
+
+  /** Bytes the caller reserves (after its operands) for the workers' arenas: pass the offset to gemm(). */
+  get arenaBytes(): number {
+    return (this.threads - 1) * WORKER_ARENA_BYTES;
+  }
+
+  /** Whether gemm(m, n, k) is worth splitting. */
+  splitsGemm(m: number, n: number, k: number): boolean {
+    return this.threads > 1 && 2 * m * n * k >= PARALLEL_MIN_FLOPS && Math.max(m, n) >= 16;
+  }
+
+  splitsIm2col(c: number, floats: number): boolean {
+    return this.threads > 1 && c >= 2 && floats >= PARALLEL_MIN_FLOATS;
+  }
+
+  /** ex.gemm's arguments (byte offsets into the shared memory) plus the workers' arena region. */
+  gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, transB: number,
+    c: number, ldc: number, accumulate: number, arena: number): void {
+    if (!this.splitsGemm(m, n, k)) {
+      this.ex.gemm(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate);
+      return;
+    }
+    // Split the larger side: a column split makes every thread pack all of op(A) (4 lanes per
+    // element), a row split all of op(B) (plain copy), so rows win unless C is short and wide.
+    const rows = 4 * m >= n;
+    const unit = rows ? 4 : 8, total = rows ? m : n;
+    this.run(OP_GEMM, rows ? SPLIT_ROWS : SPLIT_COLS, unit, total, arena, [m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate]);
+  }
+
+  /** ex.im2col / ex.col2im (`col2im` true) split by channel. */
+  im2col(col2im: boolean, args: readonly number[]): void {
+    const c = args[1], floats = c * args[4] * args[5] * args[13] * args[14];
+    if (!this.splitsIm2col(c, floats)) {
+      const fn = col2im ? this.ex.col2im : this.ex.im2col;
+      fn.apply(null, args as Parameters<typeof fn>);
+      return;
+    }
+    this.run(col2im ? OP_COL2IM : OP_IM2COL, SPLIT_ROWS, 1, c, 0, args);
+  }
+
+  private run(op: number, split: number, unit: number, total: number, arena: number, args: readonly number[]): void {
+    const dead = this.failure();
+    if (dead !== undefined) throw dead;
+    const ctl = this.ctl;
+    const chunks = Math.min(MAX_CHUNKS, Math.ceil(total / unit), this.threads * this.chunksPerThread);
+    const seq = (Atomics.load(ctl, SEQ) + 1) & SEQ_MASK || 1;
+    Atomics.store(ctl, NEXT, seq << INDEX_BITS); // retag first: a stale worker's compare-exchange now fails
+    ctl[JOB + J_OP] = op;
+    ctl[JOB + J_CHUNKS] = chunks;
+    ctl[JOB + J_UNIT] = unit;
+    ctl[JOB + J_TOTAL] = total;
+    ctl[JOB + J_SPLIT] = split;
+    ctl[JOB + J_ARENA] = arena;
+    ctl[JOB + J_ARENA_BYTES] = WORKER_ARENA_BYTES;
+    for (let j = 0; j < args.length; j++) ctl[JOB + J_ARGS + j] = args[j];
+    Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, SEQ, seq);
+    Atomics.notify(ctl, SEQ);
+    work(ctl, this.ex, 0, seq);
+    // Every chunk was taken; wait for the ones still running elsewhere.
+    for (let i = 0, d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) {
+      if (i++ >= SPIN) Atomics.wait(ctl, DONE, d);
+    }
+    if (Atomics.load(ctl, ERR) !== 0) {
+      const len = Atomics.load(ctl, ERR_LEN);
+      const msg = String.fromCharCode(...new Uint16Array(ctl.buffer, MSG * 4, len));
+      Atomics.store(ctl, ERR, 0);
+      throw new Error(msg);
+    }
+  }
+}

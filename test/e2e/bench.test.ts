@@ -1,0 +1,71 @@
+// `ganstyle bench --quick --json` as a user runs it (compiled dist/src/cli.js): every stdout line is
+// one result object with exactly the documented keys, every benchmark shows up for ganstyle, and the
+// in-process peers show up at 1 and 2 threads when their devDependencies are installed (else the
+// bench must say why it skipped them). No timing assertions: the machine may be busy.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../helpers/shared.js';
+
+const cli = path.join(projectRoot, 'dist/src/cli.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 600_000 });
+const installed = (pkg: string) => existsSync(path.join(projectRoot, 'node_modules', pkg, 'package.json'));
+
+interface Row {
+  name: string;
+  shape: string;
+  backend: string;
+  threads: number;
+  ms: number;
+  gflops: number;
+}
+
+test('bench --quick --json: one JSON result per line with name, shape, backend, threads, ms, gflops', () => {
+  const r = run('bench', '--quick', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  const rows = lines.map((l) => JSON.parse(l) as Row);
+  for (const row of rows) {
+    assert.deepEqual(Object.keys(row), ['name', 'shape', 'backend', 'threads', 'ms', 'gflops'], JSON.stringify(row));
+    assert.ok(typeof row.name === 'string' && typeof row.shape === 'string' && row.shape.length > 0, JSON.stringify(row));
+    assert.ok(Number.isInteger(row.threads) && row.threads >= 1, JSON.stringify(row));
+    assert.ok(Number.isFinite(row.ms) && row.ms > 0 && Number.isFinite(row.gflops) && row.gflops >= 0, JSON.stringify(row));
+  }
+  const names = (backend: RegExp) => new Set(rows.filter((x) => backend.test(x.backend)).map((x) => x.name));
+  assert.deepEqual(names(/^wasm-/), new Set(['ceiling']));
+  assert.deepEqual(names(/^ganstyle-/), new Set(['gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd']));
+  const ganstyleVgg = rows.filter((x) => x.backend.startsWith('ganstyle-') && x.name === 'vgg_fwd_bwd').map((x) => x.shape.split(' ').at(-1));
+  assert.deepEqual(ganstyleVgg.sort(), ['dx', 'dx+dw']);
+  // ganstyle has no worker pool yet: it runs at 1 thread and says --threads applies to the peers.
+  assert.ok(rows.filter((x) => x.backend.startsWith('ganstyle-')).every((x) => x.threads === 1));
+  assert.match(r.stderr, /--threads 2 applies to the peers only/);
+
+  const peers: [string, string, string[]][] = [
+    ['tfjs-wasm', '@tensorflow/tfjs-backend-wasm', ['gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd']],
+    ['ort-wasm', 'onnxruntime-web', ['gemm', 'conv2d']],
+  ];
+  for (const [backend, pkg, expected] of peers) {
+    if (!installed(pkg)) {
+      assert.match(r.stderr, new RegExp(`skipped ${backend}`), `${pkg} is not installed: the bench must say it skipped it`);
+      continue;
+    }
+    for (const threads of [1, 2]) {
+      const got = new Set(rows.filter((x) => x.backend === backend && x.threads === threads).map((x) => x.name));
+      assert.deepEqual(got, new Set(expected), `${backend} at ${threads} thread(s)`);
+      // the same GEMM and conv2d shapes as ganstyle's rows
+      for (const name of ['gemm', 'conv2d']) {
+        const shapes = (b: (x: Row) => boolean) => rows.filter((x) => x.name === name && b(x)).map((x) => x.shape).sort();
+        assert.deepEqual(shapes((x) => x.backend === backend && x.threads === threads), shapes((x) => x.backend.startsWith('ganstyle-')));
+      }
+    }
+  }
+});
+
+test('bench rejects a bad --threads with a non-zero exit and a message', () => {
+  const r = run('bench', '--threads', '0');
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--threads must be an integer ≥ 1/);
+  assert.equal(r.stdout, '');
+});

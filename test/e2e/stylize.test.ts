@@ -1,0 +1,150 @@
+// `ganstyle stylize` as a user runs it (compiled dist/src/cli.js) on tiny images with the shared
+// partial VGG-19: outputs (PNG/JPEG, intermediate images, the JSON-lines log k = 0…N), the options
+// of the classic tools, pixel-exact passthrough, and clear one-line errors (exit 2, no stack trace)
+// for missing weights, corrupt or truncated weight files, pickles that run code, NaN weights,
+// files that are not images, absent layers and inconsistent options.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { zipSync } from 'fflate';
+import { Tensor } from '../../src/tensor.js';
+import { decodeImage, encodeImage } from '../../src/io/image.js';
+import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
+import { projectRoot, sharedDir } from '../helpers/shared.js';
+
+const cli = path.join(projectRoot, 'dist/src/cli.js');
+const weights = path.join(sharedDir, 'models', 'vgg19-features-conv1_1-conv3_4.safetensors');
+const skip = existsSync(weights) ? false : `needs ${weights}`;
+const dir = mkdtempSync(path.join(tmpdir(), 'ganstyle-stylize-'));
+const run = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [cli, 'stylize', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+/** A small RGB 0–255 picture with structure (stripes and a gradient). */
+function picture(h: number, w: number, seed: number): Tensor {
+  const d = new Float32Array(3 * h * w);
+  for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    d[(c * h + y) * w + x] = Math.round(127.5 + 120 * Math.sin(((x * (c + 1) + y * seed) / 4) + seed));
+  }
+  return new Tensor(d, [1, 3, h, w]);
+}
+
+let files: { content: string; style: string; style2: string } | undefined;
+async function inputs() {
+  if (files !== undefined) return files;
+  const content = path.join(dir, 'content.png'), style = path.join(dir, 'style.jpg'), style2 = path.join(dir, 'style2.png');
+  writeFileSync(content, await encodeImage(picture(18, 24, 1), { range: [0, 255] }));
+  writeFileSync(style, await encodeImage(picture(20, 20, 2), { range: [0, 255], mime: 'image/jpeg' }));
+  writeFileSync(style2, await encodeImage(picture(30, 16, 3), { range: [0, 255] }));
+  return (files = { content, style, style2 });
+}
+
+/** Exit 2 with one clear line on stderr matching re, and no stack trace. */
+function fails(r: ReturnType<typeof run>, re: RegExp): void {
+  assert.equal(r.status, 2, `exit ${r.status}; stderr: ${r.stderr}`);
+  assert.match(r.stderr, re);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+test('stylize: JPEG out, --log with k = 0…N, --save-every, progress bar on stderr', { skip }, async () => {
+  const { content, style } = await inputs();
+  const out = path.join(dir, 'out.jpg'), log = path.join(dir, 'log.jsonl');
+  const r = run([content, style, '-o', out, '--weights', weights, '--size', '24', '--iterations', '4', '--log', log, '--save-every', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^wrote .*out\.jpg: 4 iterations in [\d.]+ s, loss [\d.e+]+ \(content .*, style .*, tv .*\)$/m);
+  assert.match(r.stderr, /4\/4 \| [\d.]+ s\/it .* total .* = content .* \+ style .* \+ tv /);
+  const img = await decodeImage(new Uint8Array(readFileSync(out)));
+  assert.deepEqual(img.shape, [1, 3, 18, 24]);
+  assert.equal(readFileSync(out)[0], 0xff); // JPEG SOI
+  assert.ok(existsSync(path.join(dir, 'out.iter0002.jpg')));
+  assert.ok(!existsSync(path.join(dir, 'out.iter0004.jpg'))); // the last image is the output itself
+  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.iteration), [0, 1, 2, 3, 4]);
+  for (const l of lines) {
+    assert.deepEqual(Object.keys(l), ['iteration', 'content', 'style', 'tv', 'total', 'content_layers', 'style_layers', 'elapsed']);
+    assert.deepEqual(Object.keys(l.style_layers), ['relu1_1', 'relu2_1', 'relu3_1']); // defaults with the partial VGG-19
+    assert.deepEqual(Object.keys(l.content_layers), ['relu3_2']);
+    assert.ok(Math.abs(l.total - (l.content + 10 * l.style)) <= 1e-5 * l.total);
+  }
+  assert.equal(lines[0].content, 0);
+  assert.ok(lines[4].total < lines[0].total);
+});
+
+test('stylize: an input whose longest side equals --size is used pixel for pixel (PNG out, 0 iterations)', { skip }, async () => {
+  const { content, style } = await inputs();
+  const out = path.join(dir, 'same.png');
+  const r = run([content, style, '-o', out, '--weights', weights, '--size', '24', '--iterations', '0', '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const a = await decodeImage(new Uint8Array(readFileSync(out))), b = await decodeImage(new Uint8Array(readFileSync(content)));
+  assert.deepEqual([...a.data], [...b.data]);
+});
+
+test('stylize: two styles with blend weights, layers with weights, Adam, noise init, avg pooling, original colours, multires', { skip }, async () => {
+  const { content, style, style2 } = await inputs();
+  const out = path.join(dir, 'multi.png'), log = path.join(dir, 'multi.jsonl');
+  const r = run([content, style, style2, '-o', out, '--weights', weights, '--size', '24', '--iterations', '2', '--quiet',
+    '--style-blend-weights', '1,3', '--style-layers', 'relu1_1:0.5,relu2_1', '--content-layers', 'relu2_2', '--style-weight', '100', '--tv-weight', '1e-4',
+    '--optimizer', 'adam', '--learning-rate', '5', '--init', 'noise', '--seed', '3', '--pooling', 'avg', '--original-colors', '--multires', '2', '--style-scale', '0.5', '--log', log]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => [l.level, l.iteration]), [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]);
+  assert.deepEqual(lines[0].size, [12, 9]);
+  assert.deepEqual(lines[3].size, [24, 18]);
+  assert.deepEqual(Object.keys(lines[0].style_layers), ['relu1_1', 'relu2_1']);
+  assert.ok(lines[0].content > 0); // noise start
+  for (const l of lines) assert.ok(Math.abs(l.total - (l.content + 100 * l.style + 1e-4 * l.tv)) <= 1e-5 * l.total);
+  assert.deepEqual((await decodeImage(new Uint8Array(readFileSync(out)))).shape, [1, 3, 18, 24]);
+});
+
+test('stylize: without --weights and without cached weights, fails fast naming --weights PATH', async () => {
+  const { content, style } = await inputs();
+  const empty = mkdtempSync(path.join(tmpdir(), 'ganstyle-cache-'));
+  const t0 = Date.now();
+  fails(run([content, style, '-o', path.join(dir, 'x.png')], { GANSTYLE_CACHE: empty }), /ganstyle: no VGG weights: pass --weights PATH .*ganstyle weights fetch vgg19/);
+  assert.ok(Date.now() - t0 < 20_000);
+});
+
+test('stylize: corrupt, truncated, code-running and NaN weight files are clear errors', { skip }, async () => {
+  const { content, style } = await inputs();
+  const o = ['-o', path.join(dir, 'x.png'), '--size', '24', '--iterations', '1', '--quiet'];
+  const bytes = new Uint8Array(readFileSync(weights));
+  const cut = path.join(dir, 'cut.safetensors');
+  writeFileSync(cut, bytes.subarray(0, 5000));
+  fails(run([content, style, ...o, '--weights', cut]), /cut\.safetensors: .*(truncated|past the end|bytes)/);
+  const junk = path.join(dir, 'junk.bin');
+  writeFileSync(junk, 'this is not a weights file at all');
+  fails(run([content, style, ...o, '--weights', junk]), /junk\.bin: unknown weights format/);
+  // a torch.save zip whose pickle calls os.system('touch …')
+  const marker = path.join(dir, 'pwned');
+  const cmd = new TextEncoder().encode(`touch ${marker}`);
+  const pkl = Uint8Array.from([0x80, 0x02, 0x63, ...new TextEncoder().encode('os\nsystem\n'), 0x58, cmd.length, 0, 0, 0, ...cmd, 0x85, 0x52, 0x2e]);
+  const evil = path.join(dir, 'evil.pth');
+  writeFileSync(evil, zipSync({ 'archive/data.pkl': [pkl, { level: 0 }], 'archive/version': [new TextEncoder().encode('3\n'), { level: 0 }] }));
+  fails(run([content, style, ...o, '--weights', evil]), /evil\.pth: .*'os\.system'.*refusing/);
+  assert.ok(!existsSync(marker));
+  // NaN in conv1_2's weight
+  const { tensors, metadata } = parseSafetensors(bytes, weights);
+  const nan = path.join(dir, 'nan.safetensors');
+  writeFileSync(nan, serializeSafetensors(new Map([...tensors].map(([k, t]) => [k, { data: k === 'features.2.weight' ? t.data.map((v, i) => (i === 3 ? NaN : v)) : t.data, shape: t.shape }])), metadata));
+  fails(run([content, style, ...o, '--weights', nan]), /nan\.safetensors: features\.2\.weight \(conv1_2\) holds NaN values/);
+});
+
+test('stylize: bad images, absent layers and inconsistent options are clear errors', { skip }, async () => {
+  const { content, style } = await inputs();
+  const o = ['-o', path.join(dir, 'x.png'), '--weights', weights, '--size', '24', '--iterations', '1', '--quiet'];
+  const text = path.join(dir, 'notes.jpg');
+  writeFileSync(text, 'not an image');
+  fails(run([text, style, ...o]), /notes\.jpg: cannot decode image/);
+  fails(run([content, path.join(dir, 'missing.png'), ...o]), /missing\.png: no such style image/);
+  fails(run([content, style, ...o, '--style-layers', 'relu4_1']), /layer 'relu4_1' .* not available.*available layers: conv1_1, relu1_1, .*relu3_4, pool3/);
+  fails(run([content, style, ...o, '--content-layers', 'relu5_2']), /relu5_2.*not available/);
+  fails(run([content, style, ...o, '--style-blend-weights', '1,2']), /2 style blend weights for 1 style images/);
+  fails(run([content, style, ...o, '--size', '2']), /the content image is 2×2 px; layer relu3_2 needs at least 4×4/);
+  fails(run([content, style, '-o', path.join(dir, 'x.gif'), '--weights', weights]), /x\.gif: the output must end in \.png, \.jpg or \.jpeg/);
+  fails(run([content, style, ...o, '--init', path.join(dir, 'nope.png')]), /nope\.png: no such init image/);
+  const bad = run([content, style, ...o, '--content-weight', 'abc']);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--content-weight must be a finite number ≥ 0/);
+});
