@@ -1,5 +1,8 @@
 // The active kernel backend. 'ts' is the readable reference; 'wasm' (AssemblyScript, SIMD when the
 // engine has it) is registered by a platform adapter that can read the .wasm bytes (src/node/wasm.ts).
+// Threads: setNumThreads(n > 1) makes 'wasm'/'wasm-simd' compute on a pool of n threads (the caller
+// + n − 1 workers over one shared WASM memory, src/wasm/parallel.ts) that a platform adapter
+// registers (src/node/threads.ts); results are bit-identical to 1 thread. 'ts' stays single-threaded.
 import { tsKernels, type Kernels } from './kernels/index.js';
 
 // 'wasm-debug' is the SIMD build with assertions on (tests).
@@ -8,6 +11,7 @@ export type BackendName = 'ts' | 'wasm' | 'wasm-scalar' | 'wasm-simd' | 'wasm-de
 const registry = new Map<string, Kernels | (() => Kernels)>([['ts', tsKernels]]);
 let activeName: string = 'ts';
 let active: Kernels = tsKernels;
+let current: Kernels = tsKernels; // active, or the pool's kernels
 
 /** Makes a backend available under a name; `make` is called on first use. */
 export function registerBackend(name: BackendName, make: Kernels | (() => Kernels)): void {
@@ -26,6 +30,7 @@ export function useBackend(name: BackendName): void {
   registry.set(name, k);
   active = k;
   activeName = name;
+  select();
 }
 
 export function backendName(): string {
@@ -34,5 +39,68 @@ export function backendName(): string {
 
 /** The kernels of the active backend (only ops call this). */
 export function kernels(): Kernels {
-  return active;
+  return current;
+}
+
+/** A pool of compute threads, made by a platform adapter. */
+export interface ThreadPool {
+  /** Threads computing, the caller included. */
+  readonly threads: number;
+  /** The kernels that split big calls across the pool (the SIMD WASM build). */
+  readonly kernels: Kernels;
+  /** Stops the workers. */
+  close(): void;
+}
+
+export interface ThreadPoolProvider {
+  create(threads: number): ThreadPool;
+  /** The core count ('auto'). */
+  cores(): number;
+}
+
+// Backends the pool stands in for (it runs the SIMD build).
+const POOLED = new Set(['wasm', 'wasm-simd']);
+let provider: ThreadPoolProvider | undefined;
+let pool: ThreadPool | undefined;
+let numThreads = 1;
+
+/** Makes worker threads available (src/node/threads.ts; registerNodeWasm calls it). */
+export function registerThreadPool(p: ThreadPoolProvider): void {
+  provider = p;
+}
+
+/**
+ * Compute threads for the 'wasm' and 'wasm-simd' backends: 1 (default: no workers, deterministic
+ * like any count), n, or 0 / 'auto' = the core count. Changing it closes the previous pool.
+ */
+export function setNumThreads(n: number | 'auto'): void {
+  const want = n === 'auto' || n === 0 ? Math.max(1, provider?.cores() ?? 1) : n;
+  if (!Number.isInteger(want) || want < 1) throw new RangeError(`setNumThreads: expected an integer ≥ 0 or 'auto', got ${n}`);
+  if (want > 1 && provider === undefined) throw new Error('setNumThreads: no thread pool on this platform (in Node, call registerNodeWasm() first)');
+  if (pool !== undefined && pool.threads !== want) {
+    pool.close();
+    pool = undefined;
+  }
+  numThreads = want;
+  try {
+    select();
+  } catch (e) {
+    numThreads = 1;
+    select();
+    throw e;
+  }
+}
+
+/** The thread count set by setNumThreads (the 'ts' backend computes on one thread regardless). */
+export function getNumThreads(): number {
+  return numThreads;
+}
+
+function select(): void {
+  if (numThreads > 1 && provider !== undefined && POOLED.has(activeName)) {
+    pool ??= provider.create(numThreads);
+    current = pool.kernels;
+  } else {
+    current = active;
+  }
 }

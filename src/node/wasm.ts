@@ -8,6 +8,7 @@ import { registerBackend } from '../backend.js';
 import { bindWasmKernels } from '../wasm/bindings.js';
 import type { WasmExports } from '../wasm/exports.js';
 import { instantiateKernels, pickTarget, type WasmTarget } from '../wasm/loader.js';
+import { registerNodeThreads } from './threads.js';
 
 let root: string | undefined;
 
@@ -42,8 +43,9 @@ export function loadNodeWasm(target: WasmTarget): WasmExports {
   return ex;
 }
 
-/** Registers the WASM backends with src/backend.ts (lazy: nothing is read until useBackend). */
+/** Registers the WASM backends and the thread pool with src/backend.ts (lazy: nothing is read until used). */
 export function registerNodeWasm(): void {
+  registerNodeThreads();
   registerBackend('wasm', () => bindWasmKernels(loadNodeWasm(pickTarget('auto'))));
   registerBackend('wasm-simd', () => bindWasmKernels(loadNodeWasm('release')));
   registerBackend('wasm-scalar', () => bindWasmKernels(loadNodeWasm('scalar')));

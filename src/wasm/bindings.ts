@@ -1,8 +1,11 @@
 // bindWasmKernels: the `Kernels` contract on top of a kernel module instance. Each binding checks
 // that the arrays hold the extent the kernel reads, copies in only that extent, calls the twin in
 // assembly/kernels/ and copies the written extent back (src/wasm/scratch.ts has the order rules).
+// With a Parallel (the 'threads' build on a shared memory, src/wasm/parallel.ts) big gemm and
+// im2col/col2im calls are split across the pool; the copies stay on the calling thread.
 import type { Kernels } from '../kernels/index.js';
 import type { WasmExports } from './exports.js';
+import type { Parallel } from './parallel.js';
 import { copyIn, copyOut, withScratch } from './scratch.js';
 
 /** Floats spanned by `rows` rows of `cols` elements with leading dimension `ld` (0 if empty). */
@@ -16,7 +19,7 @@ function need(kernel: string, name: string, arr: Float32Array, length: number): 
   }
 }
 
-export function bindWasmKernels(ex: WasmExports): Kernels {
+export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
   return {
     gemm(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate) {
       const aLen = transA ? extent(k, m, lda) : extent(m, k, lda);
@@ -26,12 +29,14 @@ export function bindWasmKernels(ex: WasmExports): Kernels {
       need('gemm', 'b', b, bLen);
       need('gemm', 'c', c, cLen);
       if (cLen === 0) return;
-      withScratch(ex, [aLen, bLen, cLen], ([pa, pb, pc]) => {
+      const split = par !== undefined && par.splitsGemm(m, n, k);
+      withScratch(ex, split ? [aLen, bLen, cLen, par.arenaBytes / 4] : [aLen, bLen, cLen], ([pa, pb, pc, arena]) => {
         copyIn(ex, pa, a, aLen);
         copyIn(ex, pb, b, bLen);
         // C is read when accumulating, and its row gaps (ldc > n) must survive the copy-out.
         if (accumulate || (m > 1 && ldc !== n)) copyIn(ex, pc, c, cLen);
-        ex.gemm(
+        if (split) par.gemm(m, n, k, pa, lda, transA ? 1 : 0, pb, ldb, transB ? 1 : 0, pc, ldc, accumulate ? 1 : 0, arena);
+        else ex.gemm(
           m, //                   rows of op(A) and C
           n, //                   columns of op(B) and C
           k, //                   inner dimension
@@ -56,7 +61,8 @@ export function bindWasmKernels(ex: WasmExports): Kernels {
       if (colsLen === 0) return;
       withScratch(ex, [xLen, colsLen], ([px, pcols]) => {
         copyIn(ex, px, x, xLen);
-        ex.im2col(
+        if (par !== undefined) par.im2col(false, [px, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh0, ohCount, ow, pcols]);
+        else ex.im2col(
           px, //           image [c, h, w] (byte offset)
           c, h, w, //      image size
           kh, kw, //       kernel size
@@ -80,7 +86,8 @@ export function bindWasmKernels(ex: WasmExports): Kernels {
       withScratch(ex, [colsLen, xLen], ([pcols, px]) => {
         copyIn(ex, pcols, cols, colsLen);
         copyIn(ex, px, x, xLen); // accumulated into
-        ex.col2im(
+        if (par !== undefined) par.im2col(true, [pcols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh0, ohCount, ow, px]);
+        else ex.col2im(
           pcols, //        columns [c·kh·kw, ohCount·ow] (byte offset)
           c, h, w, //      image size
           kh, kw, //       kernel size

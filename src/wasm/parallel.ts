@@ -16,10 +16,11 @@
 //          fail its compare-exchange instead of running a stale chunk (the caller retags NEXT before
 //          it rewrites the job words)
 //   [DONE] chunks finished; the caller waits on it    [STOP] 1: workers return    [ERR] 1: a chunk threw
+//   [HELPED] chunks run by workers so far, [READY] workers that have started (statistics)
 //   [JOB …] op, chunks, unit, total, split, arena, arena bytes, kernel args       [MSG …] first error text
 import type { WasmExports } from './exports.js';
 
-const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5;
+const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5, HELPED = 6, READY = 7;
 const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_SPLIT = 4, J_ARENA = 5, J_ARENA_BYTES = 6, J_ARGS = 8;
 const MSG = 32, MSG_CHARS = 256;
 /** Bytes of the control SharedArrayBuffer. */
@@ -57,7 +58,7 @@ export function chunkRange(i: number, chunks: number, unit: number, total: numbe
 function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): void {
   const [lo, hi] = chunkRange(i, ctl[JOB + J_CHUNKS], ctl[JOB + J_UNIT], ctl[JOB + J_TOTAL]);
   if (hi <= lo) return;
-  if (index > 0) {
+  if (index > 0 && ctl[JOB + J_ARENA] !== 0) {
     const bytes = ctl[JOB + J_ARENA_BYTES];
     ex.scratch_set_base((ctl[JOB + J_ARENA] >>> 0) + (index - 1) * bytes, bytes);
   }
@@ -114,6 +115,7 @@ function work(ctl: Int32Array, ex: WasmExports, index: number, seq: number): voi
     } catch (e) {
       recordError(ctl, e);
     }
+    if (index > 0) Atomics.add(ctl, HELPED, 1);
     if (Atomics.add(ctl, DONE, 1) + 1 === chunks) Atomics.notify(ctl, DONE);
   }
 }
@@ -121,6 +123,7 @@ function work(ctl: Int32Array, ex: WasmExports, index: number, seq: number): voi
 /** A worker thread's whole life after instantiating `ex` on the shared memory: wait for jobs, help, repeat. */
 export function workerLoop(ctl: Int32Array, ex: WasmExports, index: number): void {
   let seen = 0;
+  Atomics.add(ctl, READY, 1);
   for (;;) {
     let s = Atomics.load(ctl, SEQ);
     for (let i = 0; s === seen && i < SPIN; i++) s = Atomics.load(ctl, SEQ);
@@ -148,6 +151,10 @@ export function stopWorkers(ctl: Int32Array): void {
 export class Parallel {
   /** Chunks per thread of a job (more: better balance on a busy machine; fewer: less repacking). */
   chunksPerThread = 2;
+  /** false: the caller only waits, the workers compute every chunk (tests). */
+  callerWorks = true;
+  /** Jobs posted to the workers so far (calls below the thresholds run on the caller and post none). */
+  jobs = 0;
 
   constructor(
     readonly ex: WasmExports,
@@ -155,6 +162,16 @@ export class Parallel {
     readonly threads: number,
     private readonly failure: () => Error | undefined = () => undefined,
   ) {}
+
+  /** Workers that have started serving jobs. */
+  get workersReady(): number {
+    return Atomics.load(this.ctl, READY);
+  }
+
+  /** Chunks the workers (not the caller) have run so far. */
+  get workerChunks(): number {
+    return Atomics.load(this.ctl, HELPED);
+  }
 
   /** Bytes the caller reserves (after its operands) for the workers' arenas: pass the offset to gemm(). */
   get arenaBytes(): number {
@@ -213,7 +230,8 @@ export class Parallel {
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
-    work(ctl, this.ex, 0, seq);
+    this.jobs++;
+    if (this.callerWorks) work(ctl, this.ex, 0, seq);
     // Every chunk was taken; wait for the ones still running elsewhere.
     for (let i = 0, d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) {
       if (i++ >= SPIN) Atomics.wait(ctl, DONE, d);

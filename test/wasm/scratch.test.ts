@@ -78,6 +78,18 @@ describe('scratch arena', () => {
     assert.equal(top, pc + 256);
   });
 
+  it('scratch_set_base moves the arena into a fixed region that never grows (thread arenas)', () => {
+    const ex = fresh();
+    ex.scratch_reset();
+    const region = ex.scratch_alloc(4096) >>> 0;
+    ex.scratch_set_base(region, 4096);
+    assert.equal(ex.scratch_alloc(100) >>> 0, region);
+    assert.equal(ex.scratch_alloc(16) >>> 0, region + 112);
+    ex.scratch_reset();
+    assert.equal(ex.scratch_alloc(8) >>> 0, region, 'reset returns to the region start');
+    assert.throws(() => ex.scratch_alloc(8192), /worker arena region too small/);
+  });
+
   it('reports an impossible request through abort instead of wrapping around', () => {
     const ex = fresh();
     ex.scratch_reset();

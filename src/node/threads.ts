@@ -1,0 +1,93 @@
+// Node adapter for the thread pool: the calling thread + (n − 1) worker_threads, each running its own
+// instance of build/kernels.threads.wasm (the asconfig "threads" target: SIMD + threads, imported
+// shared memory) over ONE WebAssembly.Memory; the compiled Module and the memory travel through
+// workerData. src/wasm/parallel.ts does the rest (jobs, chunks, waiting); registerNodeWasm()
+// registers this provider with src/backend.ts so setNumThreads(n) works anywhere Node WASM does.
+// Workers are unref'd: a pool never keeps the process alive, and exit does not wait for it.
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { registerThreadPool, type ThreadPool } from '../backend.js';
+import { bindWasmKernels } from '../wasm/bindings.js';
+import { instantiateKernels, simdSupported } from '../wasm/loader.js';
+import { createControl, Parallel, stopWorkers } from '../wasm/parallel.js';
+import { packageRoot } from './wasm.js';
+
+/** The memory of the "threads" target in asconfig.json (pages of 64 KiB: 16 MiB initial, 4 GiB maximum). */
+export const INITIAL_PAGES = 256;
+export const MAXIMUM_PAGES = 65536;
+
+/** What a worker receives (src/node/thread_worker.ts). */
+export interface ThreadWorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  /** 1 … n − 1 (0 is the calling thread). */
+  index: number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function threadsModule(): WebAssembly.Module {
+  if (compiled !== undefined) return compiled;
+  const path = join(packageRoot(), 'build', 'kernels.threads.wasm');
+  if (!existsSync(path)) throw new Error(`threads: ${path} is missing; run \`npm run asbuild\` first`);
+  return (compiled = new WebAssembly.Module(readFileSync(path)));
+}
+
+/** A worker running dist/src/node/thread_worker.js, or under tsx the .ts source with tsx's loader
+ *  registered first (tsx hooks the main thread only). */
+function startWorker(workerData: ThreadWorkerData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./thread_worker.js', import.meta.url), { workerData });
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./thread_worker.ts', import.meta.url).href);
+  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`, { eval: true, workerData });
+}
+
+export interface NodeThreadPool extends ThreadPool {
+  /** The dispatcher (statistics, tuning). */
+  readonly parallel: Parallel;
+}
+
+/** A pool of `threads` compute threads (the caller counts as one). */
+export function createNodeThreadPool(threads: number): NodeThreadPool {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected an integer ≥ 1, got ${threads}`);
+  if (!simdSupported()) throw new Error('threads: the thread pool runs the WebAssembly SIMD build, and this engine has no SIMD');
+  const module = threadsModule();
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  const ex = instantiateKernels(module, memory);
+  const control = createControl();
+  let failure: Error | undefined;
+  let closed = false;
+  const workers: Worker[] = [];
+  for (let index = 1; index < threads; index++) {
+    const workerData: ThreadWorkerData = { module, memory, control: control.buffer as SharedArrayBuffer, index };
+    const w = startWorker(workerData);
+    w.on('error', (e: Error) => {
+      failure ??= new Error(`thread pool: worker ${index} failed: ${e.message}`);
+    });
+    w.on('exit', (code) => {
+      if (!closed) failure ??= new Error(`thread pool: worker ${index} exited (code ${code})`);
+    });
+    w.unref();
+    workers.push(w);
+  }
+  const par = new Parallel(ex, control, threads, () => failure);
+  return {
+    threads,
+    parallel: par,
+    kernels: bindWasmKernels(ex, par),
+    close() {
+      if (closed) return;
+      closed = true;
+      stopWorkers(control);
+      for (const w of workers) void w.terminate();
+    },
+  };
+}
+
+/** Registers the pool with src/backend.ts (setNumThreads; 'auto' = os.availableParallelism()). */
+export function registerNodeThreads(): void {
+  registerThreadPool({ create: createNodeThreadPool, cores: () => availableParallelism() });
+}

@@ -1,0 +1,145 @@
+// Value and input gradient of losses attached to layers of a frozen VGG, computed by running the
+// chain forward and then backward by hand, layer by layer, instead of recording one autograd graph
+// over the whole network. Same mathematics as autograd on GatysLoss.evaluate (the tests check the
+// gradients agree), but what stays alive between the passes is only:
+//   - one byte per ReLU element (its mask) and the argmax of each max pool,
+//   - ∂loss/∂f at each loss layer (computed at once by autograd on a small graph over f alone),
+// while autograd keeps every conv output and every ReLU output (≈ 2 GB through relu3_2 at 1024²).
+// ReLUs run in place on the conv output they follow. The per-layer steps are ops:
+//   conv   forward F.conv2d,           backward F.conv_transpose2d(g, W) (∂x of conv2d)
+//   relu   forward max(h, 0) in place, backward g ⊙ [h > 0] in place
+//   pool   forward 2×2/2 max (argmax kept) or F.avg_pool2d, backward F.max_pool2d_backward / F.avg_pool2d_backward
+import { Tensor } from '../tensor.js';
+import { enableGrad, noGrad } from '../autograd.js';
+import { F } from '../ops/index.js';
+import { Conv2d } from '../nn/conv.js';
+import { AvgPool2d, MaxPool2d } from '../nn/pooling.js';
+import type { VGG } from './vgg.js';
+
+/** A loss on the activations f of one layer (f is a leaf that requires grad); returns a scalar. */
+export type LayerLossFn = (f: Tensor) => Tensor;
+
+export interface ChainResult {
+  /** The scalar returned by each layer's loss, by features index. */
+  values: Map<number, Tensor>;
+  /** ∂(Σ losses)/∂x, x's shape (null when grads were not asked for). */
+  grad: Tensor | null;
+}
+
+/** 2×2 stride-2 max pool (floor mode) with the argmax as flat indices in each H×W plane (max_pool2d's). */
+function maxPool2x2(h: Tensor): { out: Tensor; indices: Tensor } {
+  const [n, c, H, W] = h.shape, ho = Math.floor(H / 2), wo = Math.floor(W / 2);
+  const src = h.data, out = new Float32Array(n * c * ho * wo), idx = new Float32Array(out.length);
+  let o = 0;
+  for (let p = 0; p < n * c; p++) {
+    const base = p * H * W;
+    for (let i = 0; i < ho; i++) {
+      for (let j = 0; j < wo; j++, o++) {
+        let at = 2 * i * W + 2 * j, best = src[base + at];
+        for (const d of [1, W, W + 1]) {
+          const k = 2 * i * W + 2 * j + d, v = src[base + k];
+          if (v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+            best = v;
+            at = k;
+          }
+        }
+        out[o] = best;
+        idx[o] = at;
+      }
+    }
+  }
+  return { out: new Tensor(out, [n, c, ho, wo]), indices: new Tensor(idx, [n, c, ho, wo]) };
+}
+
+/**
+ * Runs the VGG on x (its input space) up to the deepest layer in `losses`, evaluates each layer's
+ * loss on its activations, and (if wantGrad) returns ∂(Σ losses)/∂x.
+ */
+export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<number, LayerLossFn>, wantGrad: boolean): ChainResult {
+  const mods = vgg.features.children();
+  const last = Math.max(...losses.keys());
+  if (!(last < mods.length)) throw new Error(`chainValueAndGrad: layer index ${last} is past the network's ${mods.length} layers`);
+  const values = new Map<number, Tensor>();
+  const masks: (Uint8Array | null)[] = [], pools: (Tensor | null)[] = [], grads: (Float32Array | null)[] = [];
+  const shapes: number[][] = [];
+  let h = new Tensor(x.data, x.shape);
+  noGrad(() => {
+    for (let i = 0; i <= last; i++) {
+      const m = mods[i], inShape = h.shape;
+      masks.push(null);
+      pools.push(null);
+      if (m instanceof Conv2d) {
+        if (m.stride.some((s) => s !== 1) || m.dilation.some((d) => d !== 1) || m.groups !== 1) throw new Error('chainValueAndGrad: only stride-1, undilated, ungrouped convolutions');
+        h = F.conv2d(h, m.weight, m.bias, { padding: m.padding });
+      } else if (m instanceof MaxPool2d) {
+        const plain = m.kernel_size.every((k) => k === 2) && m.stride.every((s) => s === 2) && m.padding.every((p) => p === 0) && m.dilation.every((d) => d === 1) && !m.ceil_mode;
+        if (!plain) throw new Error('chainValueAndGrad: only 2×2 stride-2 max pooling');
+        const r = maxPool2x2(h);
+        h = r.out;
+        if (wantGrad) pools[i] = r.indices;
+      } else if (m instanceof AvgPool2d) {
+        h = m.forward(h);
+      } else {
+        // ReLU: in place on a conv output this function owns, else on a copy
+        const own = i > 0 && mods[i - 1] instanceof Conv2d && !losses.has(i - 1);
+        const d = own ? h.data : h.data.slice();
+        const mask = wantGrad ? new Uint8Array(d.length) : null;
+        for (let j = 0; j < d.length; j++) {
+          if (d[j] > 0) {
+            if (mask !== null) mask[j] = 1;
+          } else d[j] = 0;
+        }
+        h = new Tensor(d, h.shape);
+        masks[i] = mask;
+      }
+      shapes.push(inShape.slice());
+      const loss = losses.get(i);
+      grads.push(null);
+      if (loss !== undefined) {
+        const f = new Tensor(h.data, h.shape, wantGrad);
+        const l = wantGrad ? enableGrad(() => loss(f)) : loss(f);
+        values.set(i, l);
+        if (wantGrad && l.requiresGrad) {
+          l.backward();
+          grads[i] = f.grad === null ? null : f.grad.data;
+        }
+      }
+    }
+  });
+  if (!wantGrad) return { values, grad: null };
+  let g: Float32Array | null = null;
+  noGrad(() => {
+    for (let i = last; i >= 0; i--) {
+      const gl = grads[i];
+      if (gl !== null) {
+        if (g === null) g = gl;
+        else for (let j = 0; j < g.length; j++) g[j] += gl[j];
+      }
+      grads[i] = null;
+      if (g === null) continue;
+      const m = mods[i], inShape = shapes[i];
+      const outShape = i === last ? null : shapes[i + 1];
+      const gt = (d: Float32Array) => new Tensor(d, outShape ?? outputShape(m, inShape));
+      if (m instanceof Conv2d) g = F.conv_transpose2d(gt(g), m.weight, null, { padding: m.padding }).data;
+      else if (m instanceof MaxPool2d) g = F.max_pool2d_backward(gt(g), pools[i]!, { input_size: inShape.slice(-2) }).data;
+      else if (m instanceof AvgPool2d) {
+        g = F.avg_pool2d_backward(gt(g), {
+          kernel_size: m.kernel_size, stride: m.stride, padding: m.padding, ceil_mode: m.ceil_mode, count_include_pad: m.count_include_pad, input_size: inShape.slice(-2),
+        }).data;
+      } else {
+        const mask = masks[i]!, d: Float32Array = g;
+        for (let j = 0; j < d.length; j++) if (mask[j] === 0) d[j] = 0;
+      }
+      masks[i] = null;
+      pools[i] = null;
+    }
+  });
+  return { values, grad: g === null ? Tensor.zeros(x.shape) : new Tensor(g, x.shape) };
+}
+
+/** Output shape of one VGG layer for an input shape (conv: same H, W; pool: floor halves). */
+function outputShape(m: unknown, s: number[]): number[] {
+  if (m instanceof Conv2d) return [s[0], m.out_channels, s[2], s[3]];
+  if (m instanceof MaxPool2d || m instanceof AvgPool2d) return [s[0], s[1], Math.floor(s[2] / 2), Math.floor(s[3] / 2)];
+  return s;
+}

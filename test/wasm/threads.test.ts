@@ -1,0 +1,227 @@
+// The thread pool (src/node/threads.ts, src/wasm/parallel.ts): 2 threads give bit-identical results to
+// 1 thread — gemm in every variant on random shapes (also with the workers computing every chunk),
+// im2col/col2im, conv2d forward + backward and a whole GAN training step — small calls stay on the
+// caller, worker faults surface as errors, and a process using a pool exits promptly.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../../src/rng.js';
+import { Tensor } from '../../src/tensor.js';
+import { F } from '../../src/ops/index.js';
+import { getNumThreads, setNumThreads, useBackend, kernels } from '../../src/backend.js';
+import { loadNodeWasm, registerNodeWasm } from '../../src/node/wasm.js';
+import { createNodeThreadPool, type NodeThreadPool } from '../../src/node/threads.js';
+import { bindWasmKernels } from '../../src/wasm/bindings.js';
+import { chunkRange, PARALLEL_MIN_FLOPS } from '../../src/wasm/parallel.js';
+import { GanTrainer, ganConfig } from '../../src/gan/train.js';
+
+registerNodeWasm();
+const one = bindWasmKernels(loadNodeWasm('release'));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (event loop free) until every worker of the pool has started. */
+async function ready(pool: NodeThreadPool): Promise<void> {
+  const t0 = Date.now();
+  while (pool.parallel.workersReady < pool.threads - 1) {
+    if (Date.now() - t0 > 60_000) throw new Error('thread pool workers did not start within 60 s');
+    await sleep(20);
+  }
+}
+
+function randArray(n: number, rng: Rng): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.random() * 2 - 1;
+  return a;
+}
+
+function firstDifference(x: Float32Array, y: Float32Array): number {
+  assert.equal(x.length, y.length);
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return i;
+  return -1;
+}
+
+interface GemmCase { m: number; n: number; k: number; transA: boolean; transB: boolean; accumulate: boolean; pad: number }
+
+/** One gemm case on both kernel sets; C starts from the same random values (accumulate, row gaps). */
+function compareGemm(pooled: ReturnType<typeof bindWasmKernels>, g: GemmCase, rng: Rng): void {
+  const { m, n, k, transA, transB, accumulate, pad } = g;
+  const lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
+  const a = randArray((transA ? k : m) * lda, rng), b = randArray((transB ? n : k) * ldb, rng);
+  const c0 = randArray(m * ldc, rng);
+  const c1 = c0.slice(), c2 = c0.slice();
+  one.gemm(m, n, k, a, lda, transA, b, ldb, transB, c1, ldc, accumulate);
+  pooled.gemm(m, n, k, a, lda, transA, b, ldb, transB, c2, ldc, accumulate);
+  const i = firstDifference(c1, c2);
+  assert.equal(i, -1, `gemm ${JSON.stringify(g)}: element ${i} differs: ${c1[i]} (1 thread) vs ${c2[i]} (2 threads)`);
+}
+
+describe('thread pool', () => {
+  let pool: NodeThreadPool;
+  before(async () => {
+    pool = createNodeThreadPool(2);
+    await ready(pool);
+  });
+  after(() => pool.close());
+
+  it('chunkRange covers [0, total) with unit-aligned, disjoint pieces', () => {
+    for (const [total, unit, chunks] of [[100, 8, 4], [7, 8, 2], [1024, 4, 4], [13, 1, 5], [40, 8, 8]]) {
+      let prev = 0;
+      for (let i = 0; i < chunks; i++) {
+        const [lo, hi] = chunkRange(i, chunks, unit, total);
+        assert.equal(lo, prev, `chunk ${i} of ${total}/${unit}/${chunks}`);
+        assert.ok(hi >= lo && (lo % unit === 0 || lo === total));
+        prev = hi;
+      }
+      assert.equal(prev, total);
+    }
+  });
+
+  it('gemm: every variant, random shapes, accumulate and row gaps: bit-identical to 1 thread', () => {
+    const rng = new Rng(7);
+    const jobs0 = pool.parallel.jobs;
+    const cases: GemmCase[] = [];
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (let r = 0; r < 4; r++) {
+          // big enough to split; m or n ragged against the 4×8 tile; short-wide (column split) and tall (row split)
+          const wide = r % 2 === 0;
+          const m = wide ? 5 + Math.floor(rng.random() * 60) : 60 + Math.floor(rng.random() * 200);
+          const n = wide ? 150 + Math.floor(rng.random() * 300) : 17 + Math.floor(rng.random() * 100);
+          const k = Math.ceil(PARALLEL_MIN_FLOPS / (2 * m * n)) + Math.floor(rng.random() * 300);
+          cases.push({ m, n, k, transA, transB, accumulate: r >= 2, pad: r === 3 ? 3 : 0 });
+        }
+      }
+    }
+    cases.push({ m: 300, n: 300, k: 600, transA: false, transB: false, accumulate: false, pad: 0 }); // 2 K slices of gemm
+    for (const g of cases) compareGemm(pool.kernels, g, rng);
+    assert.equal(pool.parallel.jobs - jobs0, cases.length, 'every case went through the pool');
+  });
+
+  it('gemm: the workers alone compute every chunk, still bit-identical (separate arenas)', () => {
+    const rng = new Rng(8);
+    const helped0 = pool.parallel.workerChunks;
+    pool.parallel.callerWorks = false;
+    try {
+      for (const [m, n, k, tA, tB] of [[64, 784, 1024, false, true], [1024, 300, 64, true, false], [200, 200, 200, true, true], [37, 515, 260, false, false]] as const) {
+        compareGemm(pool.kernels, { m, n, k, transA: tA, transB: tB, accumulate: false, pad: 0 }, rng);
+      }
+    } finally {
+      pool.parallel.callerWorks = true;
+    }
+    assert.ok(pool.parallel.workerChunks - helped0 >= 4 * 4, 'the worker ran every chunk');
+  });
+
+  it('small calls run on the caller alone (no job posted) and agree too', () => {
+    const rng = new Rng(9);
+    const jobs0 = pool.parallel.jobs;
+    compareGemm(pool.kernels, { m: 20, n: 30, k: 40, transA: false, transB: true, accumulate: false, pad: 0 }, rng);
+    compareGemm(pool.kernels, { m: 1000, n: 3, k: 3, transA: false, transB: false, accumulate: true, pad: 1 }, rng);
+    assert.equal(pool.parallel.jobs, jobs0);
+  });
+
+  it('im2col / col2im split by channel: bit-identical', () => {
+    const rng = new Rng(10);
+    const [c, h, w, kh, kw, s, p, d] = [24, 40, 36, 3, 3, 1, 1, 1];
+    const ho = h, wo = w;
+    const x = randArray(c * h * w, rng);
+    const cols1 = new Float32Array(c * kh * kw * ho * wo), cols2 = cols1.slice();
+    const jobs0 = pool.parallel.jobs;
+    one.im2col(x, c, h, w, kh, kw, s, s, p, p, d, d, 0, ho, wo, cols1);
+    pool.kernels.im2col(x, c, h, w, kh, kw, s, s, p, p, d, d, 0, ho, wo, cols2);
+    assert.equal(firstDifference(cols1, cols2), -1, 'im2col');
+    const y = randArray(cols1.length, rng), x0 = randArray(x.length, rng);
+    const x1 = x0.slice(), x2 = x0.slice();
+    one.col2im(y, c, h, w, kh, kw, 2, 2, p, p, d, d, 0, 20, 18, x1);
+    pool.kernels.col2im(y, c, h, w, kh, kw, 2, 2, p, p, d, d, 0, 20, 18, x2);
+    assert.equal(firstDifference(x1, x2), -1, 'col2im');
+    assert.equal(pool.parallel.jobs - jobs0, 2);
+  });
+
+  it('a trap in a worker surfaces as an error on the caller, and the pool keeps working', () => {
+    pool.parallel.callerWorks = false;
+    try {
+      // op(A) at an offset beyond the memory: the worker's instance traps while packing it
+      assert.throws(() => pool.parallel.gemm(300, 300, 300, 0x7ffffff0, 300, 0, 0, 300, 0, 0, 300, 0, 1 << 20), /out of bounds/);
+    } finally {
+      pool.parallel.callerWorks = true;
+    }
+    const ones = new Float32Array(300 * 300).fill(1), c = new Float32Array(300 * 300);
+    pool.kernels.gemm(300, 300, 300, ones, 300, false, ones, 300, false, c, 300, false);
+    assert.equal(c[12345], 300);
+  });
+});
+
+describe('setNumThreads', () => {
+  after(() => {
+    setNumThreads(1);
+    useBackend('ts');
+  });
+
+  it('rejects bad counts, reports the setting, and 0 means the core count', () => {
+    assert.throws(() => setNumThreads(-1), /setNumThreads: expected an integer/);
+    assert.throws(() => setNumThreads(1.5), /setNumThreads: expected an integer/);
+    setNumThreads(1);
+    assert.equal(getNumThreads(), 1);
+    useBackend('ts');
+    setNumThreads(0); // 'ts' makes no pool
+    assert.ok(getNumThreads() >= 1);
+    setNumThreads(1);
+  });
+
+  it('conv2d forward + backward and a GAN training step: 2 threads = 1 thread, bit for bit', async () => {
+    useBackend('wasm');
+    const convRun = () => {
+      const rng = new Rng(3);
+      const x = Tensor.randn([2, 24, 30, 34], { rng, requiresGrad: true });
+      const w = Tensor.randn([32, 24, 3, 3], { rng, requiresGrad: true });
+      const b = Tensor.randn([32], { rng, requiresGrad: true });
+      const y = F.conv2d(x, w, b, { padding: 1, stride: 1 });
+      F.mul(y, y).sum().backward();
+      return [y.data, x.grad!.data, w.grad!.data, b.grad!.data];
+    };
+    const ganRun = () => {
+      const rng = new Rng(4), count = 128;
+      const images = new Float32Array(count * 784);
+      for (let i = 0; i < images.length; i++) images[i] = rng.random();
+      const t = new GanTrainer(ganConfig({ model: 'mlp', batchSize: 64, seed: 5 }), { images, count, shape: [1, 28, 28] });
+      t.trainStep();
+      t.trainStep();
+      return [...t.G.parameters(), ...t.D.parameters()].map((p) => p.data);
+    };
+    setNumThreads(1);
+    const plain = kernels();
+    const conv1 = convRun(), gan1 = ganRun();
+    setNumThreads(2);
+    assert.equal(getNumThreads(), 2);
+    assert.notEqual(kernels(), plain, 'the pool computes');
+    const conv2 = convRun(), gan2 = ganRun();
+    conv1.forEach((a, i) => assert.equal(firstDifference(a, conv2[i]), -1, `conv2d output/grad ${i}`));
+    assert.equal(gan1.length, gan2.length);
+    gan1.forEach((a, i) => assert.equal(firstDifference(a, gan2[i]), -1, `GAN parameter ${i} after 2 steps`));
+    setNumThreads(1);
+    assert.equal(kernels(), plain);
+  });
+});
+
+describe('pool shutdown', () => {
+  it('a process that ran a 2-thread gemm exits promptly on its own', () => {
+    const here = fileURLToPath(import.meta.url);
+    const fromSource = here.endsWith('.ts');
+    const mod = (p: string) => new URL(`../../src/${p}${fromSource ? '.ts' : '.js'}`, import.meta.url).href;
+    const script = `
+      import { registerNodeWasm } from ${JSON.stringify(mod('node/wasm'))};
+      import { setNumThreads, useBackend, kernels } from ${JSON.stringify(mod('backend'))};
+      registerNodeWasm(); useBackend('wasm'); setNumThreads(2);
+      const a = new Float32Array(256 * 256).fill(1), c = new Float32Array(256 * 256);
+      kernels().gemm(256, 256, 256, a, 256, false, a, 256, false, c, 256, false);
+      console.log('done', c[0]);`;
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const seconds = (Date.now() - t0) / 1000;
+    assert.equal(r.status, 0, `exit ${r.status} signal ${r.signal}: ${r.stderr}`);
+    assert.match(r.stdout, /done 256/);
+    assert.ok(seconds < 30, `took ${seconds} s`);
+  });
+});
