@@ -30,6 +30,8 @@ export interface GemmBenchOptions {
   clock?: Clock;
   /** Progress/report lines (default console.log; pass () => {} for silence). */
   log?: (line: string) => void;
+  /** Kernels to time instead of a fresh binding of a backend (e.g. the thread pool's: backend.kernels() after setNumThreads). */
+  kernels?: Partial<Record<GemmBenchBackend, Kernels>>;
 }
 
 export interface GemmBenchRow extends BenchRow {
@@ -100,7 +102,7 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
   const backends = opts.backends ?? ['wasm-simd', 'wasm-scalar', 'ts'];
   const time = opts.time ?? 500, tsMaxFlops = opts.tsMaxFlops ?? 2 * 512 ** 3, clock = opts.clock ?? 'wall';
   now = clockMs(clock);
-  const kernels = new Map(backends.map((b) => [b, b === 'ts' ? tsKernels : bindWasmKernels(wasmOf(b)!)] as const));
+  const kernels = new Map(backends.map((b) => [b, b === 'ts' ? tsKernels : opts.kernels?.[b] ?? bindWasmKernels(wasmOf(b)!)] as const));
   for (const [b, k] of kernels) warmUp(k, b === 'ts' ? 200 : 1500);
   const ceiling = measureCeiling({ timeMs: 1000, clock }).gflops;
   log(`SIMD ceiling (f32x4 mul+add chains, 1 thread, ${clock} clock): ${ceiling.toFixed(1)} GFLOP/s`);

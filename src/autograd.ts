@@ -8,8 +8,8 @@ import { fmt, shapeEq } from './shape.js';
 
 export interface GradFn {
   name: string;
-  /** Returns the gradient of L = Σ out ⊙ dy for each input name (null or absent: no gradient). */
-  backward(dy: Tensor, node: Node): Record<string, Tensor | null | undefined>;
+  /** Returns the gradient of L = Σ out ⊙ dy for each input name that `needs` one (null or absent: none). */
+  backward(dy: Tensor, node: Node, needs: Record<string, boolean>): Record<string, Tensor | null | undefined>;
 }
 
 export interface Node {
@@ -82,10 +82,21 @@ function topoOrder(roots: Tensor[]): Tensor[] {
  * Gradients of Σ_i Σ(roots[i] ⊙ rootGrads[i]) with respect to every tensor of the graph that
  * requires a gradient. Returns the map tensor → gradient for leaves and (if keepAll) intermediates.
  */
-function propagate(roots: Tensor[], rootGrads: Tensor[], opts: BackwardOptions): Map<Tensor, Tensor> {
+function propagate(roots: Tensor[], rootGrads: Tensor[], opts: BackwardOptions, targets?: Tensor[]): Map<Tensor, Tensor> {
   const { add } = opsTable();
   const retain = opts.retainGraph ?? opts.createGraph ?? false;
   const order = topoOrder(roots);
+  // grad(outputs, inputs): only tensors that depend on a requested input need a gradient, so a
+  // backward rule is told which of its inputs need one (torch's needs_input_grad); a gradient
+  // penalty's ∂D/∂x then computes no weight gradients of D.
+  let needed: Set<Tensor> | null = null;
+  if (targets !== undefined) {
+    const set = new Set<Tensor>(targets);
+    for (const t of order) {
+      if (t._ctx !== null && Object.values(t._ctx.inputs).some((i) => i !== undefined && set.has(i))) set.add(t);
+    }
+    needed = set;
+  }
   const grads = new Map<Tensor, Tensor>();
   const accumulate = (t: Tensor, g: Tensor): void => {
     const prev = grads.get(t);
@@ -98,9 +109,16 @@ function propagate(roots: Tensor[], rootGrads: Tensor[], opts: BackwardOptions):
       const node = t._ctx;
       const dy = grads.get(t);
       if (node === null || dy === undefined) continue;
-      const inGrads = node.fn.backward(dy, node);
+      const needs: Record<string, boolean> = {};
+      let any = false;
       for (const [name, inp] of Object.entries(node.inputs)) {
-        if (inp === undefined || !inp.requiresGrad) continue;
+        needs[name] = inp !== undefined && inp.requiresGrad && (needed === null || needed.has(inp));
+        any ||= needs[name];
+      }
+      if (!any) continue;
+      const inGrads = node.fn.backward(dy, node, needs);
+      for (const [name, inp] of Object.entries(node.inputs)) {
+        if (inp === undefined || !needs[name]) continue;
         const g = inGrads[name];
         if (g === null || g === undefined) continue;
         if (!shapeEq(g.shape, inp.shape)) {
@@ -152,7 +170,7 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor[], opts: GradOpt
     return Tensor.onesLike(o);
   });
   for (const o of outs) if (!o.requiresGrad) throw new Error('grad: an output does not require grad');
-  const grads = propagate(outs, gouts, opts);
+  const grads = propagate(outs, gouts, opts, inputs);
   return inputs.map((inp, i) => {
     const g = grads.get(inp);
     if (g === undefined) {

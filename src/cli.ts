@@ -15,6 +15,7 @@ const int = (name: string, min = 0) => (v: string) => {
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
   return n;
 };
+const threadsOption = () => new Option('--threads <n>', 'compute threads of the wasm backend (0 = every core)').argParser(int('--threads')).default(1);
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a positive number`);
@@ -26,8 +27,9 @@ oracle
   .command('check')
   .argument('<manifest>', 'PATH.json of a ganstyle-oracle/1 suite')
   .addOption(backendOption())
+  .addOption(threadsOption())
   .description('check every case; one line per failed case, then "N passed, M failed"; exit 1 if any failed')
-  .action((manifest: string, opts: { backend: 'ts' | 'wasm' }) => {
+  .action((manifest: string, opts: { backend: 'ts' | 'wasm'; threads: number }) => {
     process.exitCode = oracleCheck(manifest, opts, console.log);
   });
 oracle
@@ -68,6 +70,7 @@ gan
   .option('--eval-every <n>', 'steps between quality evaluations (default: each epoch)', int('--eval-every', 1))
   .option('--eval-count <n>', 'samples per evaluation', int('--eval-count', 10), 1000)
   .addOption(backendOption())
+  .addOption(threadsOption())
   .description('train a GAN (default: the MLP GAN with spectral norm, TTUR and an EMA of G) with a progress bar, sample grids, metrics and checkpoints')
   .action(async (opts) => {
     if (opts.steps === undefined && opts.epochs === undefined && opts.minutes === undefined) opts.epochs = 10;
@@ -120,9 +123,10 @@ program
   .option('-o, --out <dir>', 'output folder', 'out/demo')
   .option('--minutes <m>', 'training time', positive('--minutes'), 2)
   .option('--seed <n>', 'seed', int('--seed'), 0)
+  .addOption(threadsOption())
   .description('the main job: train the MLP GAN on the embedded 10,000 MNIST digits for about two minutes')
-  .action(async (opts: { out: string; minutes: number; seed: number }) => {
-    const { trainer, stepsPerSecond, last } = await ganTrain({ out: opts.out, minutes: opts.minutes, backend: 'wasm', config: { seed: opts.seed }, logEvery: 20, evalCount: 1000 });
+  .action(async (opts: { out: string; minutes: number; seed: number; threads: number }) => {
+    const { trainer, stepsPerSecond, last } = await ganTrain({ out: opts.out, minutes: opts.minutes, backend: 'wasm', threads: opts.threads, config: { seed: opts.seed }, logEvery: 20, evalCount: 1000 });
     console.log(`${trainer.step} steps at ${stepsPerSecond.toFixed(1)} steps/s; samples in ${opts.out}/samples.png (one grid per epoch in ${opts.out}/samples/), curves in ${opts.out}/curves.png, log in ${opts.out}/log.jsonl`);
     if (last !== null) console.log(`quality at step ${last.step}: coverage ${last.coverage}/10, confident ${(100 * last.confident).toFixed(0)}%, FD ${last.fd?.toFixed(1)} (real digits ≈ 9, noise ≈ 1000)`);
   });
@@ -139,7 +143,7 @@ program
     .argument('<content>', 'content image (JPEG or PNG)')
     .argument('<style...>', 'one or more style images')
     .requiredOption('-o, --out <file>', 'result image (.png or .jpg)')
-    .option('--size <px>', 'longest side of the result (an image already that size is used pixel for pixel)', int('--size', 1), 512)
+    .option('--size <px>', 'longest side of the result (an image already that size is used pixel for pixel)', int('--size', 1), 256)
     .option('--content-weight <w>', 'weight of the content loss', num('--content-weight'), 1)
     .option('--style-weight <w>', 'weight of the style loss', num('--style-weight'), 10)
     .option('--tv-weight <w>', 'weight of the total-variation loss', num('--tv-weight'), 0)
@@ -158,7 +162,7 @@ program
     .option('--multires [levels]', 'coarse-to-fine: levels at size/2^k (flag alone: 2)', int('--multires', 1))
     .option('--save-every <n>', 'also write the image every n iterations (OUT.iterNNNN.png)', int('--save-every', 1))
     .option('--seed <n>', 'seed of the noise init', int('--seed'), 0)
-    .option('--threads <n>', 'compute threads', int('--threads', 1), 1)
+    .addOption(threadsOption())
     .option('--weights <path>', 'VGG weights: safetensors, torchvision .pth, Keras .h5 or TF.js model folder (default: the cached ganstyle weights fetch vgg19)')
     .option('--log <file.jsonl>', 'one JSON line per iteration k = 0…N: content, style, tv, total, per-layer losses, elapsed seconds')
     .option('--quality <q>', 'JPEG quality of the output', int('--quality', 1), 92)
@@ -180,13 +184,28 @@ program
 program
   .command('bench')
   .option('--json', 'one JSON object per result line (name, shape, backend, threads, ms, gflops); notes go to stderr', false)
-  .option('--threads <n>', 'also run at n threads (peers; ganstyle once it has a worker pool)', int('--threads', 1), 2)
+  .option('--threads <n>', 'also run at n threads (ganstyle and the peers)', int('--threads', 1), 2)
   .option('--quick', 'tiny shapes, one timed call each (a smoke run)', false)
   .option('--no-peers', 'ganstyle and the ceiling only')
   .description('GEMM, VGG conv2d, an MLP-GAN step and VGG forward+backward: ms, GFLOP/s, ratio to the in-process WASM SIMD ceiling and to TF.js-WASM / onnxruntime-web')
   .action(async (opts: { json: boolean; threads: number; quick: boolean; peers: boolean }) => {
     const { runBench } = await import('./commands/bench.js');
     await runBench(opts, { out: (l) => process.stdout.write(l + '\n'), note: (l) => process.stderr.write(l + '\n') });
+  });
+
+program
+  .command('weights')
+  .description('pretrained weights')
+  .command('fetch')
+  .argument('<name>', 'vgg19: the Keras ImageNet VGG-19 notop weights (80 MB)')
+  .option('--from <file.h5>', 'convert this already downloaded .h5 instead of downloading')
+  .option('--no-check', 'skip the MD5 check (only sensible with --from)')
+  .option('--force', 'fetch again even if cached', false)
+  .option('--quiet', 'no progress bar', false)
+  .description('download, check (MD5) and convert to safetensors in the cache ($GANSTYLE_CACHE or ~/.cache/ganstyle), where stylize finds it')
+  .action(async (name: string, opts: { from?: string; check: boolean; force: boolean; quiet: boolean }) => {
+    const { fetchWeights } = await import('./commands/weights.js');
+    await fetchWeights(name, opts);
   });
 
 program.parseAsync().catch((e: unknown) => {

@@ -79,3 +79,27 @@ test('wrong input gets errors that name the op and the shapes', () => {
   assert.throws(() => F.sum(Tensor.zeros([2, 3]), { dim: [2] }), /sum: dim 2 is out of range/);
   assert.throws(() => F.relu(Tensor.zeros([2]), { slope: 1 } as never), /relu: unknown attribute 'slope'/);
 });
+
+test('backward rules are told which inputs need a gradient (grad() prunes to the requested inputs)', async () => {
+  const { defineOp } = await import('../src/ops/op.js');
+  const seen: Record<string, boolean>[] = [];
+  const spy = defineOp({
+    name: 'spy_mul',
+    inputs: ['a', 'b'],
+    attrs: {},
+    forward: ({ a, b }) => F.mul(a, b),
+    backward: (dy, { needs, inputs: { a, b } }) => {
+      seen.push({ ...needs });
+      return { a: needs.a ? F.mul(dy, b!) : null, b: needs.b ? F.mul(dy, a!) : null };
+    },
+  });
+  const a = Tensor.from([1, 2], undefined, { requiresGrad: true });
+  const w = Tensor.from([3, 4], undefined, { requiresGrad: true });
+  const [ga] = grad(F.sum(spy(a, w)), [a]);
+  assert.deepEqual(Array.from(ga!.data), [3, 4]);
+  assert.deepEqual(seen.pop(), { a: true, b: false });
+  F.sum(spy(a, w)).backward();
+  assert.deepEqual(seen.pop(), { a: true, b: true });
+  F.sum(spy(a, w.detach())).backward();
+  assert.deepEqual(seen.pop(), { a: true, b: false });
+});

@@ -59,7 +59,7 @@ function gemmCases(quick: boolean): BenchCase<GemmCase>[] {
   );
 }
 
-/** ganstyle's thread setting, when src/backend.ts has one (a worker pool is planned). */
+/** ganstyle's thread setting (src/backend.ts setNumThreads). */
 function ganstyleThreadSetter(): ((n: number) => void) | undefined {
   const set = (backend as Record<string, unknown>).setNumThreads;
   return typeof set === 'function' ? (set as (n: number) => void) : undefined;
@@ -114,7 +114,10 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     setThreads?.(threads);
     io.note(`ganstyle, ${threads} thread${threads > 1 ? 's' : ''}…`);
     for (const [shapes, variants] of gemmSets(opts.quick)) {
-      const gemmRows = await runGemmBench({ shapes, variants, backends: [simd ? 'wasm-simd' : 'wasm-scalar'], time: opts.quick ? 0 : 500, log: () => {} });
+      const gemmBackend = simd ? 'wasm-simd' : 'wasm-scalar';
+      // at n > 1 threads: the pool's kernels (setThreads made them the active ones)
+      const pooled = threads > 1 ? { [gemmBackend]: backend.kernels() } : undefined;
+      const gemmRows = await runGemmBench({ shapes, variants, backends: [gemmBackend], time: opts.quick ? 0 : 500, log: () => {}, kernels: pooled });
       for (const r of gemmRows) emit({ name: r.name, shape: r.shape, backend: r.backend, threads, ms: r.ms, gflops: r.gflops });
     }
     for (const c of cases.conv) emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));

@@ -4,7 +4,7 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { useBackend, type BackendName } from '../backend.js';
+import { setNumThreads, useBackend, type BackendName } from '../backend.js';
 import { Rng } from '../rng.js';
 import { Tensor } from '../tensor.js';
 import { encodeImage, makeGrid } from '../io/image.js';
@@ -38,6 +38,8 @@ export interface GanTrainOptions {
   evalEvery?: number;
   evalCount: number;
   quiet?: boolean;
+  /** Compute threads (default 1; 0 = every core). */
+  threads?: number;
 }
 
 const CHECKPOINT = 'checkpoint.safetensors';
@@ -123,6 +125,7 @@ async function writeCurves(file: string, log: { step: number; d_loss: number; g_
 export async function ganTrain(opts: GanTrainOptions): Promise<{ trainer: GanTrainer; stepsPerSecond: number; last: (SampleReport & { step: number }) | null }> {
   registerNodeWasm();
   useBackend(opts.backend);
+  setNumThreads(opts.threads ?? 1);
   const ckptFile = path.join(opts.out, CHECKPOINT);
   const resumed = opts.resume ? parseGanState(readFileBytes(ckptFile), ckptFile) : null;
   const model = resumed?.config.model ?? opts.config.model ?? 'mlp';

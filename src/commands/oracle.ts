@@ -1,7 +1,7 @@
 // `ganstyle oracle check|export`: the golden-vector suite as a product feature (FORMAT.md §8).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { useBackend, type BackendName } from '../backend.js';
+import { setNumThreads, useBackend, type BackendName } from '../backend.js';
 import { checkManifest, validateManifest, type OracleManifest, type TensorLookup } from '../io/oracle.js';
 import { exportFromTemplate } from '../io/oracle_export.js';
 import { serializeSafetensors } from '../io/safetensors.js';
@@ -26,9 +26,10 @@ function loadSuite(manifestPath: string): { manifest: OracleManifest; lookup: Te
   return { manifest, lookup };
 }
 
-export function oracleCheck(manifestPath: string, opts: { backend: BackendName }, print: (line: string) => void): number {
+export function oracleCheck(manifestPath: string, opts: { backend: BackendName; threads?: number }, print: (line: string) => void): number {
   registerNodeWasm();
   useBackend(opts.backend);
+  setNumThreads(opts.threads ?? 1);
   const { manifest, lookup } = loadSuite(manifestPath);
   const { passed, failed } = checkManifest(manifest, lookup, (r) => {
     for (const f of r.failures) print(`FAIL ${r.id}: ${f}`);

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { useBackend, type BackendName } from '../backend.js';
+import { setNumThreads, useBackend, type BackendName } from '../backend.js';
 import type { Tensor } from '../tensor.js';
 import { decodeImage, encodeImage, mimeForFileName } from '../io/image.js';
 import { checkFiniteWeights, stylize, type IterationRecord, type StylizeOptions } from '../style/transfer.js';
@@ -62,6 +62,7 @@ const fmtLoss = (v: number) => (Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 
 export async function stylizeCommand(contentFile: string, styleFiles: string[], opts: StylizeCommandOptions): Promise<{ records: IterationRecord[]; seconds: number }> {
   registerNodeWasm();
   useBackend(opts.backend ?? 'wasm');
+  setNumThreads(opts.threads ?? 1);
   const mime = outputMime(opts.out);
   const weights = opts.weights ?? defaultWeightsPath();
   if (opts.weights === undefined && !existsSync(weights)) {
@@ -73,9 +74,6 @@ export async function stylizeCommand(contentFile: string, styleFiles: string[], 
   const styles = await Promise.all(styleFiles.map((f) => readImage(f, 'style')));
   let init: StylizeOptions['init'] = 'content';
   if (opts.init !== undefined && opts.init !== 'content') init = opts.init === 'noise' ? 'noise' : await readImage(opts.init, 'init');
-  if (opts.threads !== undefined && opts.threads > 1 && !opts.quiet) {
-    console.error(`ganstyle: --threads ${opts.threads}: this build computes on one thread`);
-  }
 
   const iterations = opts.iterations ?? 300;
   const levels = opts.multires ?? 1;

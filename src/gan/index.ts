@@ -9,5 +9,5 @@ export { discriminatorLoss, generatorLoss, gradientPenalty, interpolate, GAN_LOS
 export { MlpGenerator, MlpDiscriminator, DcganGenerator, DcganDiscriminator, GanGenerator, GanDiscriminator, dcganInit_, LATENT, IMAGE } from './models.js';
 export { spectralNorm, spectralNormWeight, SpectralNorm, type SpectralNormOptions } from './spectral_norm.js';
 export { Ema } from './ema.js';
-export { cat, cat2, narrow, oneHot, splitRows } from './concat.js';
+export { catAll, oneHot, splitRows } from './concat.js';
 export { serializeGanState, parseGanState, GAN_STATE_FORMAT } from './checkpoint.js';

@@ -31,7 +31,7 @@ import { Dropout } from '../nn/dropout.js';
 import { Sequential } from '../nn/container.js';
 import { normal_, zeros_ } from '../nn/init.js';
 import { globalRng, type Rng } from '../rng.js';
-import { cat, oneHot } from './concat.js';
+import { catAll as cat, oneHot } from './concat.js';
 import { SpectralNorm, spectralNorm } from './spectral_norm.js';
 
 export const LATENT = 100;

@@ -68,14 +68,16 @@ function bilinear(a: Float32Array, u: Float32Array, v: Float32Array, m: MatrixVi
 // D w.r.t. its input and then once w.r.t. weight_orig, which never differentiates this backward.
 interface SnAttrs {
   dim: number;
+  /** σ = uᵀ W v when the caller already has it (the power iteration's last ‖W v‖); null: computed here. */
+  sigma: number | null;
 }
 
 const spectral_norm_weight = defineOp({
   name: 'spectral_norm_weight',
   inputs: ['weight', 'u', 'v'],
-  attrs: { dim: 0 } as SnAttrs,
-  forward: ({ weight, u, v }, { dim }) => {
-    const sigma = bilinear(weight.data, u.data, v.data, matrixView(weight.shape, dim));
+  attrs: { dim: 0, sigma: null } as SnAttrs,
+  forward: ({ weight, u, v }, attrs) => {
+    const sigma = attrs.sigma ?? bilinear(weight.data, u.data, v.data, matrixView(weight.shape, attrs.dim));
     const out = new Float32Array(weight.size), w = weight.data, inv = 1 / sigma;
     for (let i = 0; i < out.length; i++) out[i] = w[i] * inv;
     return { out: new Tensor(out, weight.shape), saved: { sigma } };
@@ -108,11 +110,13 @@ const spectral_norm_weight_backward = defineOp({
   },
 });
 
-function normalizeInPlace(x: Float64Array, eps: number): void {
+/** x ← x / max(‖x‖, eps); returns ‖x‖ before. */
+function normalizeInPlace(x: Float64Array, eps: number): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  const d = Math.max(Math.sqrt(s), eps);
+  const norm = Math.sqrt(s), d = Math.max(norm, eps);
   for (let i = 0; i < x.length; i++) x[i] /= d;
+  return norm;
 }
 
 /** A unit vector N(0, 1)-drawn then normalised (torch's u, v start). */
@@ -163,10 +167,14 @@ export class SpectralNorm extends Module {
     layer.weightFn = () => this.normalizedWeight(this.training);
   }
 
-  /** Runs `n` power-iteration steps on weight_orig, updating weight_u and weight_v in place. */
-  powerIteration(n = this.n_power_iterations): void {
+  /**
+   * Runs `n` power-iteration steps on weight_orig, updating weight_u and weight_v in place; returns
+   * σ = uᵀ W v for the new u, v (= ‖W v‖ before u's normalisation), or null when n is 0.
+   */
+  powerIteration(n = this.n_power_iterations): number | null {
     const W = this.weight_orig.data, m = this.view;
     const u = Float64Array.from(this.weight_u.data), v = Float64Array.from(this.weight_v.data);
+    let sigma: number | null = null;
     for (let it = 0; it < n; it++) {
       // v ← normalize(Wᵀu): for each matrix row r, v[cols of r] += W[row r]·u[r]
       v.fill(0);
@@ -188,10 +196,11 @@ export class SpectralNorm extends Module {
           u[r] += t;
         }
       }
-      normalizeInPlace(u, this.eps);
+      sigma = normalizeInPlace(u, this.eps);
     }
     this.weight_u.data.set(u);
     this.weight_v.data.set(v);
+    return sigma;
   }
 
   /** σ = uᵀ W v with the stored u, v (a number; no power iteration). */
@@ -201,9 +210,9 @@ export class SpectralNorm extends Module {
 
   /** W / σ(W), differentiable w.r.t. weight_orig; with powerIteration, u and v are updated first. */
   normalizedWeight(powerIteration = false): Tensor {
-    if (powerIteration) this.powerIteration();
+    const sigma = powerIteration ? this.powerIteration() : null;
     const u = new Tensor(this.weight_u.data.slice(), this.weight_u.shape), v = new Tensor(this.weight_v.data.slice(), this.weight_v.shape);
-    return spectral_norm_weight(this.weight_orig, u, v, { dim: this.dim });
+    return spectral_norm_weight(this.weight_orig, u, v, { dim: this.dim, sigma });
   }
 
   forward(x: Tensor): Tensor {

@@ -19,7 +19,7 @@ import type { OptimizerStateDict } from '../optim/optimizer.js';
 import type { AdamOptions } from '../optim/adam.js';
 import { discriminatorLoss, generatorLoss, gradientPenalty, interpolate, GAN_LOSSES, type GanLoss } from './losses.js';
 import { DcganDiscriminator, DcganGenerator, MlpDiscriminator, MlpGenerator, type GanDiscriminator, type GanGenerator } from './models.js';
-import { cat, splitRows } from './concat.js';
+import { catAll as cat, splitRows } from './concat.js';
 import { Ema } from './ema.js';
 
 export type GanModel = 'mlp' | 'dcgan' | 'dcgan64' | 'cgan-mlp' | 'cgan-dcgan';

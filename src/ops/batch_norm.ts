@@ -85,7 +85,7 @@ export const batch_norm = defineOp({
     }
     return { out: new Tensor(out, x.shape), saved: { xhat: keep ? new Tensor(xhat, x.shape) : null, invstd: new Tensor(invstd, [c]) } };
   },
-  backward: (dy, { inputs: { x, running_mean: rm, running_var: rv, weight, bias }, saved, attrs: { training, eps } }) => {
+  backward: (dy, { needs, inputs: { x, running_mean: rm, running_var: rv, weight, bias }, saved, attrs: { training, eps } }) => {
     const c = x!.shape[1];
     const bshape = x!.shape.map((d, i) => (i === 1 ? d : 1)); // [1, C, 1, 1]: broadcasts over x
     const dims = x!.shape.map((_, i) => i).filter((i) => i !== 1);
@@ -103,17 +103,17 @@ export const batch_norm = defineOp({
       invstd = reshape(saved.invstd as Tensor, { shape: bshape });
     }
     const sdy = sum(dy, { dim: dims, keepdim: true });
-    const sdyx = x!.requiresGrad || weight?.requiresGrad ? sum(mul(dy, xhat), { dim: dims, keepdim: true }) : sdy;
+    const sdyx = needs.x || needs.weight ? sum(mul(dy, xhat), { dim: dims, keepdim: true }) : sdy;
     let dx: Tensor | null = null;
-    if (x!.requiresGrad) {
+    if (needs.x) {
       const k = weight === undefined ? invstd : mul(reshape(weight, { shape: bshape }), invstd);
       const centred = training ? sub(sub(dy, div(sdy, m)), mul(xhat, div(sdyx, m))) : dy;
       dx = mul(centred, k);
     }
     return {
       x: dx,
-      weight: weight?.requiresGrad ? reshape(sdyx, { shape: [c] }) : null,
-      bias: bias?.requiresGrad ? reshape(sdy, { shape: [c] }) : null,
+      weight: needs.weight ? reshape(sdyx, { shape: [c] }) : null,
+      bias: needs.bias ? reshape(sdy, { shape: [c] }) : null,
       running_mean: null,
       running_var: null,
     };

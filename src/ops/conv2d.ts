@@ -45,14 +45,14 @@ export const conv2d: OpFn<readonly ['x', 'weight'], readonly ['bias'], Conv2dAtt
     if (bias !== undefined) addBias(y, bias.data, g.n, g.cout, g.ho * g.wo);
     return new Tensor(y, [g.n, g.cout, g.ho, g.wo]);
   },
-  backward: (dy, { inputs: { x, weight, bias }, attrs }) => {
+  backward: (dy, { needs, inputs: { x, weight, bias }, attrs }) => {
     const g = conv2dGeom('conv2d', x!.shape, weight!.shape, attrs);
     const { stride, padding, dilation, groups } = attrs;
     const output_padding = [adjointPadding(g.h, g.ho, g.kh, g.sh, g.ph, g.dh), adjointPadding(g.w, g.wo, g.kw, g.sw, g.pw, g.dw)];
     return {
-      x: x!.requiresGrad ? conv_transpose2d(dy, weight!, null, { stride, padding, dilation, groups, output_padding }) : null,
-      weight: weight!.requiresGrad ? conv2d_weight(x!, dy, { stride, padding, dilation, groups, kernel_size: [g.kh, g.kw] }) : null,
-      bias: bias?.requiresGrad ? sum(dy, { dim: [0, 2, 3] }) : null,
+      x: needs.x ? conv_transpose2d(dy, weight!, null, { stride, padding, dilation, groups, output_padding }) : null,
+      weight: needs.weight ? conv2d_weight(x!, dy, { stride, padding, dilation, groups, kernel_size: [g.kh, g.kw] }) : null,
+      bias: needs.bias ? sum(dy, { dim: [0, 2, 3] }) : null,
     };
   },
 });

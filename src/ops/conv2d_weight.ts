@@ -39,13 +39,13 @@ export const conv2d_weight: OpFn<readonly ['x', 'dy'], readonly [], Conv2dWeight
     const g = geom(x.shape, dy.shape, attrs);
     return new Tensor(convWeight(x.data, dy.data, g), [g.cout, g.cin / g.groups, g.kh, g.kw]);
   },
-  backward: (gw, { inputs: { x, dy }, attrs }) => {
+  backward: (gw, { needs, inputs: { x, dy }, attrs }) => {
     const g = geom(x!.shape, dy!.shape, attrs);
     const { stride, padding, dilation, groups } = attrs;
     const output_padding = [adjointPadding(g.h, g.ho, g.kh, g.sh, g.ph, g.dh), adjointPadding(g.w, g.wo, g.kw, g.sw, g.pw, g.dw)];
     return {
-      x: x!.requiresGrad ? conv_transpose2d(dy!, gw, null, { stride, padding, dilation, groups, output_padding }) : null,
-      dy: dy!.requiresGrad ? conv2d(x!, gw, null, { stride, padding, dilation, groups }) : null,
+      x: needs.x ? conv_transpose2d(dy!, gw, null, { stride, padding, dilation, groups, output_padding }) : null,
+      dy: needs.dy ? conv2d(x!, gw, null, { stride, padding, dilation, groups }) : null,
     };
   },
 });

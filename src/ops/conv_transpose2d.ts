@@ -52,7 +52,7 @@ export const conv_transpose2d: OpFn<readonly ['x', 'weight'], readonly ['bias'],
     if (bias !== undefined) addBias(y, bias.data, g.n, g.cin, g.h * g.w);
     return new Tensor(y, [g.n, g.cin, g.h, g.w]);
   },
-  backward: (dy, { inputs: { x, weight, bias }, attrs }) => {
+  backward: (dy, { needs, inputs: { x, weight, bias }, attrs }) => {
     const g = geom(x!.shape, weight!.shape, attrs);
     if (g.oph >= g.sh || g.opw >= g.sw) {
       // conv2d(dy) would then have an extra output row/column: it needs a crop op the table lacks.
@@ -60,9 +60,9 @@ export const conv_transpose2d: OpFn<readonly ['x', 'weight'], readonly ['bias'],
     }
     const { stride, padding, dilation, groups } = attrs;
     return {
-      x: x!.requiresGrad ? conv2d(dy, weight!, null, { stride, padding, dilation, groups }) : null,
-      weight: weight!.requiresGrad ? conv2d_weight(dy, x!, { stride, padding, dilation, groups, kernel_size: [g.kh, g.kw] }) : null,
-      bias: bias?.requiresGrad ? sum(dy, { dim: [0, 2, 3] }) : null,
+      x: needs.x ? conv2d(dy, weight!, null, { stride, padding, dilation, groups }) : null,
+      weight: needs.weight ? conv2d_weight(dy, x!, { stride, padding, dilation, groups, kernel_size: [g.kh, g.kw] }) : null,
+      bias: needs.bias ? sum(dy, { dim: [0, 2, 3] }) : null,
     };
   },
 });

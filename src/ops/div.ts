@@ -8,8 +8,8 @@ export const div: BinaryOp = defineOp({
   inputs: ['a', 'b'],
   attrs: {},
   forward: ({ a, b }) => mapBinary('div', a, b, 'div'),
-  backward: (dy, { inputs: { a, b }, out }) => ({
-    a: a!.requiresGrad ? unbroadcast(div(dy, b!), a!.shape) : null,
-    b: b!.requiresGrad ? unbroadcast(mul(div(mul(dy, out), b!), -1), b!.shape) : null,
+  backward: (dy, { needs, inputs: { a, b }, out }) => ({
+    a: needs.a ? unbroadcast(div(dy, b!), a!.shape) : null,
+    b: needs.b ? unbroadcast(mul(div(mul(dy, out), b!), -1), b!.shape) : null,
   }),
 });

@@ -6,6 +6,7 @@ import { abs } from './abs.js';
 import { add } from './add.js';
 import { avg_pool2d } from './avg_pool2d.js';
 import { avg_pool2d_backward } from './avg_pool2d_backward.js';
+import { cat } from './cat.js';
 import { batch_norm } from './batch_norm.js';
 import { binary_cross_entropy_with_logits } from './binary_cross_entropy_with_logits.js';
 import { conv2d } from './conv2d.js';
@@ -28,6 +29,7 @@ import { max_pool2d_gather } from './max_pool2d_gather.js';
 import { mean } from './mean.js';
 import { mse_loss } from './mse_loss.js';
 import { mul } from './mul.js';
+import { narrow } from './narrow.js';
 import { permute } from './permute.js';
 import { pow } from './pow.js';
 import { reflection_pad2d } from './reflection_pad2d.js';
@@ -47,6 +49,7 @@ export const ops = {
   add,
   avg_pool2d,
   avg_pool2d_backward,
+  cat,
   batch_norm,
   binary_cross_entropy_with_logits,
   conv2d,
@@ -69,6 +72,7 @@ export const ops = {
   mean,
   mse_loss,
   mul,
+  narrow,
   permute,
   pow,
   reflection_pad2d,

@@ -50,11 +50,11 @@ export const matmul: BinaryOp<MatmulAttrs> = defineOp({
     }
     return new Tensor(out, [...batch, m, n]);
   },
-  backward: (dy, { inputs: { a, b }, attrs: { transpose_a: ta, transpose_b: tb } }) => ({
-    a: a!.requiresGrad
+  backward: (dy, { needs, inputs: { a, b }, attrs: { transpose_a: ta, transpose_b: tb } }) => ({
+    a: needs.a
       ? unbroadcast(ta ? matmul(b!, dy, { transpose_a: tb, transpose_b: true }) : matmul(dy, b!, { transpose_b: !tb }), a!.shape)
       : null,
-    b: b!.requiresGrad
+    b: needs.b
       ? unbroadcast(tb ? matmul(dy, a!, { transpose_a: true, transpose_b: ta }) : matmul(a!, dy, { transpose_a: !ta }), b!.shape)
       : null,
   }),

@@ -7,8 +7,8 @@ export const mul: BinaryOp = defineOp({
   inputs: ['a', 'b'],
   attrs: {},
   forward: ({ a, b }) => mapBinary('mul', a, b, 'mul'),
-  backward: (dy, { inputs: { a, b } }) => ({
-    a: a!.requiresGrad ? unbroadcast(mul(dy, b!), a!.shape) : null,
-    b: b!.requiresGrad ? unbroadcast(mul(dy, a!), b!.shape) : null,
+  backward: (dy, { needs, inputs: { a, b } }) => ({
+    a: needs.a ? unbroadcast(mul(dy, b!), a!.shape) : null,
+    b: needs.b ? unbroadcast(mul(dy, a!), b!.shape) : null,
   }),
 });

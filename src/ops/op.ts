@@ -13,6 +13,8 @@ export interface BackwardCtx<I extends string, A> {
   saved: Record<string, any>;
   attrs: A;
   out: Tensor;
+  /** Which inputs need a gradient (torch's needs_input_grad): skip the others' work. */
+  needs: { [K in I]: boolean };
 }
 
 export interface OpSpec<R extends string, O extends string, A> {
@@ -63,10 +65,10 @@ export function defineOp<const R extends readonly string[], const O extends read
   const known = new Set(Object.keys(spec.attrs));
   const gradFn = spec.backward === undefined ? null : {
     name: spec.name,
-    backward: (dy: Tensor, node: Node) => {
+    backward: (dy: Tensor, node: Node, needs: Record<string, boolean>) => {
       if (node.saved === null) throw new Error(`${spec.name} backward: saved values were released`);
       const out = node.saved.__out as Tensor;
-      return spec.backward!(dy, { inputs: node.inputs as any, saved: node.saved, attrs: node.attrs as A, out }) as Record<string, Tensor | null>;
+      return spec.backward!(dy, { inputs: node.inputs as any, saved: node.saved, attrs: node.attrs as A, out, needs: needs as any }) as Record<string, Tensor | null>;
     },
   };
 

@@ -26,6 +26,30 @@ export interface ChainResult {
   grad: Tensor | null;
 }
 
+/** d = max(d, 0); mask[j] = 1 where d[j] > 0 (NaN → 0, as the relu op). */
+function reluInPlace(d: Float32Array, mask: Uint8Array | null): void {
+  const n = d.length;
+  if (mask === null) {
+    for (let j = 0; j < n; j++) if (!(d[j] > 0)) d[j] = 0;
+    return;
+  }
+  for (let j = 0; j < n; j++) {
+    if (d[j] > 0) mask[j] = 1;
+    else d[j] = 0;
+  }
+}
+
+/** g[j] = 0 where mask[j] = 0. */
+function maskInPlace(g: Float32Array, mask: Uint8Array): void {
+  const n = g.length;
+  for (let j = 0; j < n; j++) if (mask[j] === 0) g[j] = 0;
+}
+
+function addInPlace(a: Float32Array, b: Float32Array): void {
+  const n = a.length;
+  for (let j = 0; j < n; j++) a[j] += b[j];
+}
+
 /** 2×2 stride-2 max pool (floor mode) with the argmax as flat indices in each H×W plane (max_pool2d's). */
 function maxPool2x2(h: Tensor): { out: Tensor; indices: Tensor } {
   const [n, c, H, W] = h.shape, ho = Math.floor(H / 2), wo = Math.floor(W / 2);
@@ -35,14 +59,15 @@ function maxPool2x2(h: Tensor): { out: Tensor; indices: Tensor } {
     const base = p * H * W;
     for (let i = 0; i < ho; i++) {
       for (let j = 0; j < wo; j++, o++) {
-        let at = 2 * i * W + 2 * j, best = src[base + at];
-        for (const d of [1, W, W + 1]) {
-          const k = 2 * i * W + 2 * j + d, v = src[base + k];
-          if (v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
-            best = v;
-            at = k;
-          }
-        }
+        // max_pool2d's scan: row-major over the window, NaN wins, ties keep the first
+        const k0 = 2 * i * W + 2 * j, k2 = k0 + W;
+        let at = k0, best = src[base + k0];
+        let v = src[base + k0 + 1];
+        if (v > best || v !== v) { best = v; at = k0 + 1; }
+        v = src[base + k2];
+        if (v > best || v !== v) { best = v; at = k2; }
+        v = src[base + k2 + 1];
+        if (v > best || v !== v) { best = v; at = k2 + 1; }
         out[o] = best;
         idx[o] = at;
       }
@@ -61,7 +86,7 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
   if (!(last < mods.length)) throw new Error(`chainValueAndGrad: layer index ${last} is past the network's ${mods.length} layers`);
   const values = new Map<number, Tensor>();
   const masks: (Uint8Array | null)[] = [], pools: (Tensor | null)[] = [], grads: (Float32Array | null)[] = [];
-  const shapes: number[][] = [];
+  const inShapes: number[][] = [], outShapes: number[][] = [];
   let h = new Tensor(x.data, x.shape);
   noGrad(() => {
     for (let i = 0; i <= last; i++) {
@@ -84,15 +109,12 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
         const own = i > 0 && mods[i - 1] instanceof Conv2d && !losses.has(i - 1);
         const d = own ? h.data : h.data.slice();
         const mask = wantGrad ? new Uint8Array(d.length) : null;
-        for (let j = 0; j < d.length; j++) {
-          if (d[j] > 0) {
-            if (mask !== null) mask[j] = 1;
-          } else d[j] = 0;
-        }
+        reluInPlace(d, mask);
         h = new Tensor(d, h.shape);
         masks[i] = mask;
       }
-      shapes.push(inShape.slice());
+      inShapes.push(inShape.slice());
+      outShapes.push(h.shape.slice());
       const loss = losses.get(i);
       grads.push(null);
       if (loss !== undefined) {
@@ -113,13 +135,12 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
       const gl = grads[i];
       if (gl !== null) {
         if (g === null) g = gl;
-        else for (let j = 0; j < g.length; j++) g[j] += gl[j];
+        else addInPlace(g, gl);
       }
       grads[i] = null;
       if (g === null) continue;
-      const m = mods[i], inShape = shapes[i];
-      const outShape = i === last ? null : shapes[i + 1];
-      const gt = (d: Float32Array) => new Tensor(d, outShape ?? outputShape(m, inShape));
+      const m = mods[i], inShape = inShapes[i];
+      const gt = (d: Float32Array) => new Tensor(d, outShapes[i]);
       if (m instanceof Conv2d) g = F.conv_transpose2d(gt(g), m.weight, null, { padding: m.padding }).data;
       else if (m instanceof MaxPool2d) g = F.max_pool2d_backward(gt(g), pools[i]!, { input_size: inShape.slice(-2) }).data;
       else if (m instanceof AvgPool2d) {
@@ -127,19 +148,11 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
           kernel_size: m.kernel_size, stride: m.stride, padding: m.padding, ceil_mode: m.ceil_mode, count_include_pad: m.count_include_pad, input_size: inShape.slice(-2),
         }).data;
       } else {
-        const mask = masks[i]!, d: Float32Array = g;
-        for (let j = 0; j < d.length; j++) if (mask[j] === 0) d[j] = 0;
+        maskInPlace(g, masks[i]!);
       }
       masks[i] = null;
       pools[i] = null;
     }
   });
   return { values, grad: g === null ? Tensor.zeros(x.shape) : new Tensor(g, x.shape) };
-}
-
-/** Output shape of one VGG layer for an input shape (conv: same H, W; pool: floor halves). */
-function outputShape(m: unknown, s: number[]): number[] {
-  if (m instanceof Conv2d) return [s[0], m.out_channels, s[2], s[3]];
-  if (m instanceof MaxPool2d || m instanceof AvgPool2d) return [s[0], s[1], Math.floor(s[2] / 2), Math.floor(s[3] / 2)];
-  return s;
 }

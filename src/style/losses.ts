@@ -8,10 +8,11 @@
 // reported with the layer weight w_l applied and without content_weight/style_weight.
 // Everything is written in ops, so the gradient is autograd's (no hand-written backward).
 import { Tensor } from '../tensor.js';
-import { noGrad } from '../autograd.js';
+import { enableGrad, noGrad } from '../autograd.js';
 import { F } from '../ops/index.js';
 import { fmt, ShapeError } from '../shape.js';
 import type { VGG } from './vgg.js';
+import { chainValueAndGrad, type LayerLossFn } from './chain.js';
 
 /** A layer and its weight in the content or style sum. */
 export interface WeightedLayer {
@@ -170,19 +171,81 @@ export class GatysLoss {
     }
   }
 
-  /** The loss at x (network space) as a tensor (graph recorded when grads are enabled) and its terms. */
-  evaluate(x: Tensor): { loss: Tensor; terms: LossTerms } {
+  /**
+   * The terms at x (network space) and, if wantGrad, ∂total/∂x — by a hand-run backward through the
+   * VGG (chain.ts), which keeps far less memory alive than the graph of evaluate(); same values.
+   */
+  valueAndGrad(x: Tensor, wantGrad = true): { terms: LossTerms; grad: Tensor | null } {
+    this.checkSize(x);
+    const { content: cw, style: sw, tv: tw } = this.weights;
+    const parts = new Map<string, { content?: Tensor; style?: Tensor }>();
+    const fns = new Map<number, LayerLossFn>();
+    for (const name of this.layers) {
+      const c = this.contentLayers.find((l) => l.name === name), s = this.styleLayers.find((l) => l.name === name);
+      fns.set(this.vgg.indexOf(name), (f) => {
+        const p: { content?: Tensor; style?: Tensor } = {};
+        let loss: Tensor | null = null;
+        if (c !== undefined) {
+          p.content = F.mul(contentLoss(f, this.contentTarget(name, f)), c.weight);
+          loss = F.mul(p.content, cw);
+        }
+        if (s !== undefined) {
+          p.style = F.mul(styleLoss(f, this.styleTargets.get(name)!), s.weight);
+          const ls = F.mul(p.style, sw);
+          loss = loss === null ? ls : F.add(loss, ls);
+        }
+        parts.set(name, p);
+        return loss!;
+      });
+    }
+    const { grad } = chainValueAndGrad(this.vgg, x, fns, wantGrad);
+    // the terms summed in float32 in the order evaluate() adds them
+    const f32 = Math.fround;
+    const contentLayers: Record<string, number> = {}, styleLayers: Record<string, number> = {};
+    let content = 0, style = 0;
+    for (const l of this.contentLayers) content = f32(content + (contentLayers[l.name] = parts.get(l.name)!.content!.data[0]));
+    for (const l of this.styleLayers) style = f32(style + (styleLayers[l.name] = parts.get(l.name)!.style!.data[0]));
+    // (a number operand of an op is a float32 scalar)
+    let total = f32(f32(content * f32(cw)) + f32(style * f32(sw)));
+    let tv: number;
+    if (tw !== 0 && wantGrad) {
+      const xt = new Tensor(x.data, x.shape, true);
+      let tv0: Tensor | undefined;
+      const t = enableGrad(() => F.mul((tv0 = tvLoss(xt)), tw));
+      t.backward();
+      tv = tv0!.data[0];
+      const g = grad!.data, gt = xt.grad!.data;
+      for (let i = 0; i < g.length; i++) g[i] += gt[i];
+      total = f32(total + t.data[0]);
+    } else {
+      tv = noGrad(() => tvLoss(x)).data[0];
+      if (tw !== 0) total = f32(total + f32(tv * f32(tw)));
+    }
+    return { terms: { content, style, tv, total, contentLayers, styleLayers }, grad };
+  }
+
+  private contentTarget(name: string, f: Tensor): Tensor {
+    const p = this.contentTargets.get(name)!;
+    if (f.shape.join() !== p.shape.join()) {
+      throw new ShapeError(`style transfer: the image gives ${name} features ${fmt(f.shape)} but the content target is ${fmt(p.shape)}: the image must have the content image's size`);
+    }
+    return p;
+  }
+
+  private checkSize(x: Tensor): void {
     const [, , h, w] = x.shape;
     const min = minImageSide(this.vgg, this.layers);
     if (h < min || w < min) throw new RangeError(`style transfer: the image is ${w}×${h} px; layers ${this.layers.join(', ')} need at least ${min}×${min}`);
+  }
+
+  /** The loss at x (network space) as a tensor (graph recorded when grads are enabled) and its terms. */
+  evaluate(x: Tensor): { loss: Tensor; terms: LossTerms } {
+    this.checkSize(x);
     const feats = this.vgg.forward(x, this.layers);
     const contentLayers: Record<string, number> = {}, styleLayers: Record<string, number> = {};
     let content: Tensor | null = null, style: Tensor | null = null;
     for (const l of this.contentLayers) {
-      const f = feats.get(l.name)!, p = this.contentTargets.get(l.name)!;
-      if (f.shape.join() !== p.shape.join()) {
-        throw new ShapeError(`style transfer: the image gives ${l.name} features ${fmt(f.shape)} but the content target is ${fmt(p.shape)}: the image must have the content image's size`);
-      }
+      const f = feats.get(l.name)!, p = this.contentTarget(l.name, f);
       const t = F.mul(contentLoss(f, p), l.weight);
       contentLayers[l.name] = t.data[0];
       content = content === null ? t : F.add(content, t);

@@ -191,14 +191,14 @@ async function optimise(vgg: VGG, content: Tensor, styles: readonly Tensor[], o:
   let evaluations = 0;
   let k = 0; // updates done
   let pending: LossTerms | null = null; // the terms at x_k (first evaluation of a step)
+  // the objective and its gradient by the memory-lean chain backward (losses.ts valueAndGrad)
   const closure = () => {
-    opt.zeroGrad();
-    const { loss, terms } = objective.evaluate(x);
+    const { terms, grad } = objective.valueAndGrad(x);
     evaluations++;
     if (!Number.isFinite(terms.total)) throw new NonFiniteLossError(k, terms);
-    loss.backward();
+    x.grad = grad;
     pending ??= terms;
-    return loss;
+    return terms.total;
   };
   const record = async (terms: LossTerms) => {
     const r: IterationRecord = { iteration: k, ...terms, elapsed: (performance.now() - t0) / 1000 };
@@ -218,7 +218,7 @@ async function optimise(vgg: VGG, content: Tensor, styles: readonly Tensor[], o:
     await o.onUpdate?.(k, image);
   }
   // the record of x_N: one more evaluation, without a graph
-  const last = noGrad(() => objective.evaluate(x).terms);
+  const last = objective.valueAndGrad(x, false).terms;
   evaluations++;
   if (!Number.isFinite(last.total)) throw new NonFiniteLossError(k, last);
   await record(last);
@@ -226,7 +226,7 @@ async function optimise(vgg: VGG, content: Tensor, styles: readonly Tensor[], o:
 }
 
 export interface StylizeOptions extends GatysOptions {
-  /** Longest side of the result in pixels (default 512); an image already that size is used pixel for pixel. */
+  /** Longest side of the result in pixels (default 256: CPU time grows with the pixels); an image already that size is used pixel for pixel. */
   size: number;
   /** Style images are resized to styleScale · size on their longest side (default 1). */
   styleScale: number;
@@ -236,7 +236,7 @@ export interface StylizeOptions extends GatysOptions {
   originalColors: boolean;
 }
 
-export const STYLIZE_DEFAULTS: Readonly<StylizeOptions> = { ...GATYS_DEFAULTS, size: 512, styleScale: 1, multires: 1, originalColors: false };
+export const STYLIZE_DEFAULTS: Readonly<StylizeOptions> = { ...GATYS_DEFAULTS, size: 256, styleScale: 1, multires: 1, originalColors: false };
 
 /**
  * The whole pipeline: images of any size (RGB 0–255 [1, 3, H, W]) → the stylised image at `size`.

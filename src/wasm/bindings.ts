@@ -30,6 +30,7 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
       need('gemm', 'c', c, cLen);
       if (cLen === 0) return;
       const split = par !== undefined && par.splitsGemm(m, n, k);
+      if (split) par.wake();
       withScratch(ex, split ? [aLen, bLen, cLen, par.arenaBytes / 4] : [aLen, bLen, cLen], ([pa, pb, pc, arena]) => {
         copyIn(ex, pa, a, aLen);
         copyIn(ex, pb, b, bLen);
@@ -59,6 +60,7 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
       need('im2col', 'x', x, xLen);
       need('im2col', 'cols', cols, colsLen);
       if (colsLen === 0) return;
+      if (par?.splitsIm2col(c, colsLen)) par.wake();
       withScratch(ex, [xLen, colsLen], ([px, pcols]) => {
         copyIn(ex, px, x, xLen);
         if (par !== undefined) par.im2col(false, [px, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh0, ohCount, ow, pcols]);
@@ -83,6 +85,7 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
       need('col2im', 'cols', cols, colsLen);
       need('col2im', 'x', x, xLen);
       if (colsLen === 0 || xLen === 0) return;
+      if (par?.splitsIm2col(c, colsLen)) par.wake();
       withScratch(ex, [colsLen, xLen], ([pcols, px]) => {
         copyIn(ex, pcols, cols, colsLen);
         copyIn(ex, px, x, xLen); // accumulated into

@@ -11,7 +11,9 @@
 // (gemm's K blocking depends on k only), so results are bit-identical for every thread count.
 //
 // Control block (Int32Array over a SharedArrayBuffer):
-//   [SEQ]  job sequence number (1, 2, …; 0 = none yet); workers wait on it (spin briefly, then Atomics.wait)
+//   [SEQ]  job sequence number (1, 2, …; 0 = none yet); workers wait on it (spin briefly, then Atomics.wait).
+//          A notify without a new SEQ is an early wake-up (wake(): a job follows once the caller has
+//          copied the operands in), and the woken worker spins for it instead of sleeping again.
 //   [NEXT] (seq & SEQ_MASK) << 12 | next chunk: the tag lets a worker that read a finished job's words
 //          fail its compare-exchange instead of running a stale chunk (the caller retags NEXT before
 //          it rewrites the job words)
@@ -30,8 +32,12 @@ const SEQ_MASK = 0x7ffff, INDEX_BITS = 12, MAX_CHUNKS = (1 << INDEX_BITS) - 1;
 const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3;
 const SPLIT_ROWS = 0, SPLIT_COLS = 1;
 
-/** Atomics.load spins before sleeping in Atomics.wait (≈ 10 µs: a job posted meanwhile starts in ≈ 7 µs, not 100). */
-export const SPIN = 4000;
+/** Spin (µs) before sleeping in Atomics.wait: a job posted meanwhile starts in ≈ 1 µs instead of ≈ 60–150. */
+export const SPIN_US = 20;
+/** Spin (µs) of a worker woken early (wake()) while the caller copies the operands in. */
+export const WAKE_SPIN_US = 1000;
+/** Spin (µs) of the caller waiting for the last chunks before it sleeps. */
+export const DONE_SPIN_US = 100;
 /** Below this many flops (≈ 0.1–0.2 ms of work) a gemm runs on the calling thread alone. */
 export const PARALLEL_MIN_FLOPS = 5e6;
 /** Below this many floats written, im2col/col2im run on the calling thread alone (memory-bound: copies dominate). */
@@ -120,16 +126,26 @@ function work(ctl: Int32Array, ex: WasmExports, index: number, seq: number): voi
   }
 }
 
+/** Loads ctl[i] until it differs from `v` or `us` microseconds have passed; returns the last value. */
+function spinWhile(ctl: Int32Array, i: number, v: number, us: number): number {
+  let x = Atomics.load(ctl, i);
+  if (x !== v) return x;
+  const end = performance.now() + us / 1000;
+  for (let n = 1; ; n++) {
+    x = Atomics.load(ctl, i);
+    if (x !== v || ((n & 255) === 0 && performance.now() > end)) return x;
+  }
+}
+
 /** A worker thread's whole life after instantiating `ex` on the shared memory: wait for jobs, help, repeat. */
 export function workerLoop(ctl: Int32Array, ex: WasmExports, index: number): void {
   let seen = 0;
   Atomics.add(ctl, READY, 1);
   for (;;) {
-    let s = Atomics.load(ctl, SEQ);
-    for (let i = 0; s === seen && i < SPIN; i++) s = Atomics.load(ctl, SEQ);
+    let s = spinWhile(ctl, SEQ, seen, SPIN_US);
     while (s === seen) {
       Atomics.wait(ctl, SEQ, seen);
-      s = Atomics.load(ctl, SEQ);
+      s = spinWhile(ctl, SEQ, seen, WAKE_SPIN_US); // no new job yet: an early wake-up
     }
     seen = s;
     if (Atomics.load(ctl, STOP) !== 0) return;
@@ -150,7 +166,7 @@ export function stopWorkers(ctl: Int32Array): void {
  */
 export class Parallel {
   /** Chunks per thread of a job (more: better balance on a busy machine; fewer: less repacking). */
-  chunksPerThread = 2;
+  chunksPerThread = 1;
   /** false: the caller only waits, the workers compute every chunk (tests). */
   callerWorks = true;
   /** Jobs posted to the workers so far (calls below the thresholds run on the caller and post none). */
@@ -176,6 +192,11 @@ export class Parallel {
   /** Bytes the caller reserves (after its operands) for the workers' arenas: pass the offset to gemm(). */
   get arenaBytes(): number {
     return (this.threads - 1) * WORKER_ARENA_BYTES;
+  }
+
+  /** Wakes sleeping workers ahead of a job (call before copying its operands in: wake-up overlaps the copy). */
+  wake(): void {
+    if (this.threads > 1) Atomics.notify(this.ctl, SEQ);
   }
 
   /** Whether gemm(m, n, k) is worth splitting. */
@@ -233,8 +254,8 @@ export class Parallel {
     this.jobs++;
     if (this.callerWorks) work(ctl, this.ex, 0, seq);
     // Every chunk was taken; wait for the ones still running elsewhere.
-    for (let i = 0, d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) {
-      if (i++ >= SPIN) Atomics.wait(ctl, DONE, d);
+    for (let d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) {
+      if (spinWhile(ctl, DONE, d, DONE_SPIN_US) === d) Atomics.wait(ctl, DONE, d);
     }
     if (Atomics.load(ctl, ERR) !== 0) {
       const len = Atomics.load(ctl, ERR_LEN);

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { Tensor } from '../../src/tensor.js';
 import { decodeImage, encodeImage } from '../../src/io/image.js';
@@ -81,6 +82,44 @@ test('stylize: an input whose longest side equals --size is used pixel for pixel
   assert.deepEqual([...a.data], [...b.data]);
 });
 
+/** A minimal 8-bit PNG (color type 0 gray, 6 RGBA) written by hand, so the decoder sees those types. */
+function png(w: number, h: number, colorType: 0 | 6, pixel: (x: number, y: number) => number[]): Uint8Array {
+  const ch = colorType === 0 ? 1 : 4, raw = new Uint8Array(h * (1 + w * ch));
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(pixel(x, y), y * (1 + w * ch) + 1 + x * ch);
+  const chunk = (type: string, body: Uint8Array) => {
+    const b = new Uint8Array(12 + body.length), v = new DataView(b.buffer);
+    v.setUint32(0, body.length);
+    b.set(new TextEncoder().encode(type), 4);
+    b.set(body, 8);
+    v.setUint32(8 + body.length, crc32(b.subarray(4, 8 + body.length)));
+    return b;
+  };
+  const ihdr = new Uint8Array(13), hv = new DataView(ihdr.buffer);
+  hv.setUint32(0, w);
+  hv.setUint32(4, h);
+  ihdr.set([8, colorType, 0, 0, 0], 8);
+  const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', new Uint8Array(deflateSync(raw))), chunk('IEND', new Uint8Array(0))];
+  return Uint8Array.from(parts.flatMap((p) => [...p]));
+}
+
+test('stylize: grayscale and transparent PNG inputs (gray → R = G = B, alpha composited on white)', { skip }, async () => {
+  const { style } = await inputs();
+  const gray = path.join(dir, 'gray.png'), rgba = path.join(dir, 'rgba.png');
+  writeFileSync(gray, png(16, 12, 0, (x, y) => [(x * 13 + y * 7) % 256]));
+  writeFileSync(rgba, png(16, 12, 6, (x, y) => [200, 40, 10, x < 8 ? 255 : 0]));
+  for (const [file, expect] of [[gray, (c: number, x: number, y: number) => (x * 13 + y * 7) % 256], [rgba, (c: number, x: number) => (x < 8 ? [200, 40, 10][c] : 255)]] as const) {
+    const out = path.join(dir, `pass-${path.basename(file)}`);
+    const r = run([file, style, '-o', out, '--weights', weights, '--size', '16', '--iterations', '0', '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    const img = await decodeImage(new Uint8Array(readFileSync(out)));
+    assert.deepEqual(img.shape, [1, 3, 12, 16]);
+    for (let c = 0; c < 3; c++) for (let y = 0; y < 12; y++) for (let x = 0; x < 16; x++) assert.equal(img.data[(c * 12 + y) * 16 + x], expect(c, x, y), `${file} c${c} (${x}, ${y})`);
+  }
+  // and they stylise
+  const r = run([gray, rgba, '-o', path.join(dir, 'gray-out.png'), '--weights', weights, '--size', '16', '--iterations', '2', '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+});
+
 test('stylize: two styles with blend weights, layers with weights, Adam, noise init, avg pooling, original colours, multires', { skip }, async () => {
   const { content, style, style2 } = await inputs();
   const out = path.join(dir, 'multi.png'), log = path.join(dir, 'multi.jsonl');
@@ -147,4 +186,38 @@ test('stylize: bad images, absent layers and inconsistent options are clear erro
   const bad = run([content, style, ...o, '--content-weight', 'abc']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--content-weight must be a finite number ≥ 0/);
+});
+
+const fixtureH5 = path.join(sharedDir, 'fixtures', 'vgg19-notop-head.h5');
+const fetchRun = (args: string[], env: Record<string, string>) => spawnSync(process.execPath, [cli, 'weights', 'fetch', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+test('weights fetch: offline it fails fast naming --weights PATH (never downloads in tests)', () => {
+  const cache = mkdtempSync(path.join(tmpdir(), 'ganstyle-cache-'));
+  const t0 = Date.now();
+  const r = fetchRun(['vgg19', '--quiet'], { GANSTYLE_CACHE: cache, GANSTYLE_WEIGHTS_URL: 'http://127.0.0.1:59999/vgg19.h5' });
+  fails(r, /ganstyle: cannot download http:\/\/127\.0\.0\.1:59999\/vgg19\.h5 \(.*\); without these weights, pass --weights PATH/);
+  assert.ok(Date.now() - t0 < 20_000);
+  assert.ok(!existsSync(path.join(cache, 'vgg19-imagenet-notop.safetensors')));
+  fails(fetchRun(['vgg16'], { GANSTYLE_CACHE: cache }), /unknown weights 'vgg16' \(known: vgg19\)/);
+});
+
+test('weights fetch --from FILE.h5: MD5 checked, converted to RGB safetensors in the cache, then stylize\'s default', { skip: existsSync(fixtureH5) ? false : `needs ${fixtureH5}` }, async () => {
+  const cache = mkdtempSync(path.join(tmpdir(), 'ganstyle-cache-'));
+  const env = { GANSTYLE_CACHE: cache };
+  fails(fetchRun(['vgg19', '--from', fixtureH5], env), /vgg19-notop-head\.h5: MD5 [0-9a-f]{32} is not Keras' 253f8cb515780f3b799900260a226db6/);
+  const ok = fetchRun(['vgg19', '--from', fixtureH5, '--no-check'], env);
+  assert.equal(ok.status, 0, ok.stderr);
+  const file = path.join(cache, 'vgg19-imagenet-notop.safetensors');
+  assert.match(ok.stdout, /wrote .*vgg19-imagenet-notop\.safetensors \(4 conv layers/);
+  const { tensors, metadata } = parseSafetensors(new Uint8Array(readFileSync(file)), file);
+  assert.deepEqual(JSON.parse(metadata.preprocessing), { channelOrder: 'RGB', range: 255, mean: [123.68, 116.779, 103.939], std: null });
+  assert.deepEqual([...tensors.keys()], ['features.0.weight', 'features.0.bias', 'features.2.weight', 'features.2.bias', 'features.5.weight', 'features.5.bias', 'features.7.weight', 'features.7.bias']);
+  assert.match(fetchRun(['vgg19', '--from', fixtureH5, '--no-check'], env).stdout, /already there/);
+  const { content, style } = await inputs();
+  const log = path.join(dir, 'cached.jsonl');
+  const r = run([content, style, '-o', path.join(dir, 'cached.png'), '--size', '16', '--iterations', '1', '--quiet', '--log', log], env);
+  assert.equal(r.status, 0, r.stderr);
+  const first = JSON.parse(readFileSync(log, 'utf8').split('\n')[0]);
+  assert.deepEqual(Object.keys(first.style_layers), ['relu1_1', 'relu2_1']); // what these weights hold
+  assert.deepEqual(Object.keys(first.content_layers), ['relu2_2']);
 });

@@ -9,7 +9,7 @@ import { F } from '../../src/ops/index.js';
 import { Conv2d, LeakyReLU, Linear, Sequential, Tanh } from '../../src/nn/index.js';
 import type { Module } from '../../src/nn/index.js';
 import { discriminatorLoss, generatorLoss, gradientPenalty, interpolate, GAN_LOSSES } from '../../src/gan/losses.js';
-import { cat, oneHot } from '../../src/gan/concat.js';
+import { catAll as cat, oneHot } from '../../src/gan/concat.js';
 
 const real = [2, -1, 0.5, 0];
 const fake = [-3, 1, 0, 0.25];

@@ -9,7 +9,9 @@ import { noGrad } from '../../src/autograd.js';
 import { gradcheck } from '../../src/gradcheck.js';
 import { DcganDiscriminator, DcganGenerator, MlpDiscriminator, MlpGenerator } from '../../src/gan/models.js';
 import { buildDiscriminator, buildGenerator, ganConfig } from '../../src/gan/train.js';
-import { cat, cat2, narrow, oneHot } from '../../src/gan/concat.js';
+import { catAll as cat, oneHot } from '../../src/gan/concat.js';
+import { cat as cat2 } from '../../src/ops/cat.js';
+import { narrow } from '../../src/ops/narrow.js';
 import type { Module } from '../../src/nn/index.js';
 
 const shapes = (m: Module) => Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, [...t.shape]]));

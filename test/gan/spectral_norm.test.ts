@@ -98,6 +98,9 @@ test('training forwards update u and v; eval forwards leave them alone', () => {
   let norm = 0;
   for (const v of sn.weight_u.data) norm += v * v;
   assert.ok(Math.abs(norm - 1) < 1e-5, 'u stays a unit vector');
+  // In training σ comes from the power iteration (‖W v‖); it must equal uᵀ W v with the new u, v.
+  const w = noGrad(() => sn.normalizedWeight(true)), s = sn.sigma();
+  w.data.forEach((v, i) => assert.ok(Math.abs(v * s - sn.weight_orig.data[i]) < 1e-5, `W/σ·σ = W at ${i}`));
 });
 
 test('the layer computes with W/σ: output = x·(W/σ)ᵀ + b', () => {

@@ -37,6 +37,8 @@ const idx = () => Tensor.from([0, 3, 5, 8, 1, 1, 4, 7], [1, 2, 2, 2]);
 export const samples: Record<string, Sample[]> = {
   abs: [{ inputs: { x: away(3, 4) } }],
   add: [{ inputs: { a: r(2, 3, 4), b: r(4) } }, { inputs: { a: r(2, 1, 4), b: r(3, 1) } }],
+  cat: [{ inputs: { a: r(2, 3, 2), b: r(2, 1, 2) }, attrs: { dim: 1 } }, { inputs: { a: r(2, 3), b: r(4, 3) }, attrs: { dim: 0 } }],
+  narrow: [{ inputs: { x: r(3, 5, 2) }, attrs: { dim: -2, start: 1, length: 3 } }],
   div: [{ inputs: { a: r(2, 3), b: pos(3) } }],
   exp: [{ inputs: { x: r(5) } }],
   expand: [{ inputs: { x: r(3, 1) }, attrs: { shape: [2, 3, 4] } }],

@@ -114,6 +114,35 @@ test('GatysLoss: per-layer terms with layer weights, blended style targets, tota
   close(t0.total, t0.content + t0.style, 1e-6, 'total without tv');
 });
 
+test('GatysLoss.valueAndGrad (hand-run chain backward) = evaluate() + autograd: terms and ∂total/∂x, max and avg pooling', () => {
+  for (const pooling of ['max', 'avg'] as const) {
+    const v = new VGG('vgg19', { convLayers: 4, preprocessing: CAFFE_RGB, pooling });
+    v.eval();
+    v.requiresGrad_(false);
+    const c = toNetworkSpace(v, image(10, 12, 1)), s = toNetworkSpace(v, image(12, 9, 2));
+    // a conv layer, a pool layer, a layer that is both content and style, and TV
+    const obj = new GatysLoss(v, c, [s], {
+      contentLayers: parseLayers('conv1_2:0.5,relu2_2'), styleLayers: parseLayers('relu1_1,pool1:3,relu2_2:2'), weights: { content: 2, style: 50, tv: 1e-3 },
+    });
+    const x = new Tensor(toNetworkSpace(v, image(10, 12, 7)).data.slice(), [1, 3, 10, 12], true);
+    const { loss, terms } = obj.evaluate(x);
+    loss.backward();
+    const ref = x.grad!.data;
+    const { terms: t2, grad } = obj.valueAndGrad(x);
+    for (const k of ['content', 'style', 'tv', 'total'] as const) close(t2[k], terms[k], 1e-6, `${pooling} ${k}`);
+    assert.deepEqual(Object.keys(t2.styleLayers), ['relu1_1', 'pool1', 'relu2_2']);
+    for (const [l, val] of Object.entries(terms.styleLayers)) close(t2.styleLayers[l], val, 1e-6, `${pooling} style ${l}`);
+    for (const [l, val] of Object.entries(terms.contentLayers)) close(t2.contentLayers[l], val, 1e-6, `${pooling} content ${l}`);
+    const scale = ref.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+    assert.ok(scale > 0);
+    grad!.data.forEach((g, i) => assert.ok(Math.abs(g - ref[i]) <= 1e-4 * scale, `${pooling} grad[${i}] ${g} vs ${ref[i]}`));
+    // without gradients: the same terms, no gradient
+    const t3 = obj.valueAndGrad(x, false);
+    assert.equal(t3.grad, null);
+    assert.equal(t3.terms.total, t2.total);
+  }
+});
+
 function gram(vgg: VGG, x: Tensor, l: string): Float64Array {
   const f = noGrad(() => vgg.forward(x, [l]).get(l)!);
   const [, C, H, W] = f.shape, N = H * W, out = new Float64Array(C * C);

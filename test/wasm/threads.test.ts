@@ -102,15 +102,18 @@ describe('thread pool', () => {
   it('gemm: the workers alone compute every chunk, still bit-identical (separate arenas)', () => {
     const rng = new Rng(8);
     const helped0 = pool.parallel.workerChunks;
+    const cpt = pool.parallel.chunksPerThread;
     pool.parallel.callerWorks = false;
+    pool.parallel.chunksPerThread = 3; // 6 chunks per call
     try {
       for (const [m, n, k, tA, tB] of [[64, 784, 1024, false, true], [1024, 300, 64, true, false], [200, 200, 200, true, true], [37, 515, 260, false, false]] as const) {
         compareGemm(pool.kernels, { m, n, k, transA: tA, transB: tB, accumulate: false, pad: 0 }, rng);
       }
     } finally {
       pool.parallel.callerWorks = true;
+      pool.parallel.chunksPerThread = cpt;
     }
-    assert.ok(pool.parallel.workerChunks - helped0 >= 4 * 4, 'the worker ran every chunk');
+    assert.equal(pool.parallel.workerChunks - helped0, 4 * 6, 'the worker ran every chunk');
   });
 
   it('small calls run on the caller alone (no job posted) and agree too', () => {
@@ -133,8 +136,8 @@ describe('thread pool', () => {
     assert.equal(firstDifference(cols1, cols2), -1, 'im2col');
     const y = randArray(cols1.length, rng), x0 = randArray(x.length, rng);
     const x1 = x0.slice(), x2 = x0.slice();
-    one.col2im(y, c, h, w, kh, kw, 2, 2, p, p, d, d, 0, 20, 18, x1);
-    pool.kernels.col2im(y, c, h, w, kh, kw, 2, 2, p, p, d, d, 0, 20, 18, x2);
+    one.col2im(y, c, h, w, kh, kw, s, s, p, p, d, d, 0, ho, wo, x1);
+    pool.kernels.col2im(y, c, h, w, kh, kw, s, s, p, p, d, d, 0, ho, wo, x2);
     assert.equal(firstDifference(x1, x2), -1, 'col2im');
     assert.equal(pool.parallel.jobs - jobs0, 2);
   });
@@ -150,6 +153,26 @@ describe('thread pool', () => {
     const ones = new Float32Array(300 * 300).fill(1), c = new Float32Array(300 * 300);
     pool.kernels.gemm(300, 300, 300, ones, 300, false, ones, 300, false, c, 300, false);
     assert.equal(c[12345], 300);
+  });
+});
+
+describe('thread pool of 3', () => {
+  it('two workers computing at once keep to their own arenas: bit-identical', async () => {
+    const pool = createNodeThreadPool(3);
+    try {
+      await ready(pool);
+      const rng = new Rng(11);
+      pool.parallel.callerWorks = false;
+      pool.parallel.chunksPerThread = 8; // 24 chunks per call: the two workers take turns many times
+      const helped0 = pool.parallel.workerChunks;
+      const shapes = [[300, 280, 200, false, false], [48, 900, 300, true, true], [500, 64, 128, false, true], [400, 400, 300, true, false]] as const;
+      for (let r = 0; r < 3; r++) {
+        for (const [m, n, k, tA, tB] of shapes) compareGemm(pool.kernels, { m, n, k, transA: tA, transB: tB, accumulate: true, pad: 1 }, rng);
+      }
+      assert.equal(pool.parallel.workerChunks - helped0, 3 * shapes.length * 24);
+    } finally {
+      pool.close();
+    }
   });
 });
 
