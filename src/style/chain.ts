@@ -3,28 +3,24 @@
 // over the whole network. Same mathematics as autograd on GatysLoss.evaluate (the tests check the
 // gradients agree), but what stays alive between the passes is only:
 //   - one byte per ReLU element (its mask) and the argmax of each max pool,
-//   - ∂loss/∂f at each loss layer (computed at once by autograd on a small graph over f alone),
+//   - ∂loss/∂h at each loss layer (given by the layer's loss function when the forward reaches it),
 // while autograd keeps every conv output and every ReLU output (≈ 2 GB through relu3_2 at 1024²).
 // ReLUs run in place on the conv output they follow. The per-layer steps are ops:
 //   conv   forward F.conv2d,           backward F.conv_transpose2d(g, W) (∂x of conv2d)
 //   relu   forward max(h, 0) in place, backward g ⊙ [h > 0] in place
 //   pool   forward 2×2/2 max (argmax kept) or F.avg_pool2d, backward F.max_pool2d_backward / F.avg_pool2d_backward
 import { Tensor } from '../tensor.js';
-import { enableGrad, noGrad } from '../autograd.js';
+import { noGrad } from '../autograd.js';
 import { F } from '../ops/index.js';
 import { Conv2d } from '../nn/conv.js';
 import { AvgPool2d, MaxPool2d } from '../nn/pooling.js';
 import type { VGG } from './vgg.js';
 
-/** A loss on the activations f of one layer (f is a leaf that requires grad); returns a scalar. */
-export type LayerLossFn = (f: Tensor) => Tensor;
-
-export interface ChainResult {
-  /** The scalar returned by each layer's loss, by features index. */
-  values: Map<number, Tensor>;
-  /** ∂(Σ losses)/∂x, x's shape (null when grads were not asked for). */
-  grad: Tensor | null;
-}
+/**
+ * The loss of one layer: records its value itself and returns ∂loss/∂h (a new array the chain may
+ * modify, h's size) when wantGrad, else null. h must not be modified.
+ */
+export type LayerLossFn = (h: Tensor, wantGrad: boolean) => Float32Array | null;
 
 /** d = max(d, 0); mask[j] = 1 where d[j] > 0 (NaN → 0, as the relu op). */
 function reluInPlace(d: Float32Array, mask: Uint8Array | null): void {
@@ -77,14 +73,13 @@ function maxPool2x2(h: Tensor): { out: Tensor; indices: Tensor } {
 }
 
 /**
- * Runs the VGG on x (its input space) up to the deepest layer in `losses`, evaluates each layer's
+ * Runs the VGG on x (its input space) up to the deepest layer in `losses`, calls each layer's
  * loss on its activations, and (if wantGrad) returns ∂(Σ losses)/∂x.
  */
-export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<number, LayerLossFn>, wantGrad: boolean): ChainResult {
+export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<number, LayerLossFn>, wantGrad: boolean): Tensor | null {
   const mods = vgg.features.children();
   const last = Math.max(...losses.keys());
   if (!(last < mods.length)) throw new Error(`chainValueAndGrad: layer index ${last} is past the network's ${mods.length} layers`);
-  const values = new Map<number, Tensor>();
   const masks: (Uint8Array | null)[] = [], pools: (Tensor | null)[] = [], grads: (Float32Array | null)[] = [];
   const inShapes: number[][] = [], outShapes: number[][] = [];
   let h = new Tensor(x.data, x.shape);
@@ -106,7 +101,7 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
         h = m.forward(h);
       } else {
         // ReLU: in place on a conv output this function owns, else on a copy
-        const own = i > 0 && mods[i - 1] instanceof Conv2d && !losses.has(i - 1);
+        const own = i > 0 && mods[i - 1] instanceof Conv2d;
         const d = own ? h.data : h.data.slice();
         const mask = wantGrad ? new Uint8Array(d.length) : null;
         reluInPlace(d, mask);
@@ -116,19 +111,10 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
       inShapes.push(inShape.slice());
       outShapes.push(h.shape.slice());
       const loss = losses.get(i);
-      grads.push(null);
-      if (loss !== undefined) {
-        const f = new Tensor(h.data, h.shape, wantGrad);
-        const l = wantGrad ? enableGrad(() => loss(f)) : loss(f);
-        values.set(i, l);
-        if (wantGrad && l.requiresGrad) {
-          l.backward();
-          grads[i] = f.grad === null ? null : f.grad.data;
-        }
-      }
+      grads.push(loss === undefined ? null : loss(h, wantGrad));
     }
   });
-  if (!wantGrad) return { values, grad: null };
+  if (!wantGrad) return null;
   let g: Float32Array | null = null;
   noGrad(() => {
     for (let i = last; i >= 0; i--) {
@@ -154,5 +140,20 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
       pools[i] = null;
     }
   });
-  return { values, grad: g === null ? Tensor.zeros(x.shape) : new Tensor(g, x.shape) };
+  return g === null ? Tensor.zeros(x.shape) : new Tensor(g, x.shape);
+}
+
+/**
+ * The activations of `layers` (by features index) for x, without a graph, ReLUs in place: the
+ * forward half of chainValueAndGrad (for the content and style targets).
+ */
+export function chainFeatures(vgg: VGG, x: Tensor, layers: readonly number[]): Map<number, Tensor> {
+  const out = new Map<number, Tensor>();
+  // a conv output is overwritten by the in-place ReLU after it: return a copy of those
+  const mods = vgg.features.children(), last = Math.max(...layers);
+  chainValueAndGrad(vgg, x, new Map(layers.map((i) => [i, (h: Tensor) => {
+    out.set(i, mods[i] instanceof Conv2d && i < last ? new Tensor(h.data.slice(), h.shape) : h);
+    return null;
+  }])), false);
+  return out;
 }

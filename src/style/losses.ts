@@ -6,13 +6,15 @@
 //   total   = content_weight · content + style_weight · style + tv_weight · tv
 // A_l = Σ_s b_s · G_l(style image s) with blend weights b summing to 1. Per-layer terms are
 // reported with the layer weight w_l applied and without content_weight/style_weight.
-// Everything is written in ops, so the gradient is autograd's (no hand-written backward).
+// GatysLoss.evaluate is written in ops (autograd's gradient, the reference); valueAndGrad gives the
+// same value and gradient through chain.ts with the two derivatives written out (far less memory;
+// the tests check it against evaluate).
 import { Tensor } from '../tensor.js';
 import { enableGrad, noGrad } from '../autograd.js';
 import { F } from '../ops/index.js';
 import { fmt, ShapeError } from '../shape.js';
 import type { VGG } from './vgg.js';
-import { chainValueAndGrad, type LayerLossFn } from './chain.js';
+import { chainFeatures, chainValueAndGrad, type LayerLossFn } from './chain.js';
 
 /** A layer and its weight in the content or style sum. */
 export interface WeightedLayer {
@@ -153,12 +155,16 @@ export class GatysLoss {
     noGrad(() => {
       const cNames = this.contentLayers.map((l) => l.name);
       check(content, 'content image', cNames);
-      const feats = vgg.forward(content, cNames);
+      const byIndex = (x: Tensor, names: string[]) => {
+        const f = chainFeatures(vgg, x, names.map((n) => vgg.indexOf(n)));
+        return new Map(names.map((n) => [n, f.get(vgg.indexOf(n))!]));
+      };
+      const feats = byIndex(content, cNames);
       for (const n of cNames) this.contentTargets.set(n, feats.get(n)!);
       const sNames = this.styleLayers.map((l) => l.name);
       styles.forEach((s, i) => {
         check(s, `style image ${styles.length > 1 ? i + 1 : ''}`.trim(), sNames);
-        const sf = vgg.forward(s, sNames);
+        const sf = byIndex(s, sNames);
         for (const n of sNames) {
           const g = F.mul(F.gram(sf.get(n)!), blend[i] / bsum);
           const prev = this.styleTargets.get(n);
@@ -177,34 +183,51 @@ export class GatysLoss {
    */
   valueAndGrad(x: Tensor, wantGrad = true): { terms: LossTerms; grad: Tensor | null } {
     this.checkSize(x);
+    if (x.ndim !== 4 || x.shape[0] !== 1) throw new ShapeError(`style transfer: valueAndGrad takes one image [1, 3, H, W], got ${fmt(x.shape)}`);
     const { content: cw, style: sw, tv: tw } = this.weights;
-    const parts = new Map<string, { content?: Tensor; style?: Tensor }>();
+    const f32 = Math.fround;
+    const contentLayers: Record<string, number> = {}, styleLayers: Record<string, number> = {};
     const fns = new Map<number, LayerLossFn>();
     for (const name of this.layers) {
       const c = this.contentLayers.find((l) => l.name === name), s = this.styleLayers.find((l) => l.name === name);
-      fns.set(this.vgg.indexOf(name), (f) => {
-        const p: { content?: Tensor; style?: Tensor } = {};
-        let loss: Tensor | null = null;
+      fns.set(this.vgg.indexOf(name), (h, withGrad) => {
+        const f = h.data, n = f.length, [, C, H, W] = h.shape, N = H * W;
+        const g = withGrad ? new Float32Array(n) : null;
         if (c !== undefined) {
-          p.content = F.mul(contentLoss(f, this.contentTarget(name, f)), c.weight);
-          loss = F.mul(p.content, cw);
+          // w·mean((F − P)²);  ∂/∂F = 2w(F − P)/n
+          const p = this.contentTarget(name, h).data, k = (2 * c.weight * cw) / n;
+          let acc = 0;
+          for (let i = 0; i < n; i++) {
+            const d = f[i] - p[i];
+            acc += d * d;
+            if (g !== null) g[i] = k * d;
+          }
+          contentLayers[name] = f32(c.weight * f32(acc / n));
         }
         if (s !== undefined) {
-          p.style = F.mul(styleLoss(f, this.styleTargets.get(name)!), s.weight);
-          const ls = F.mul(p.style, sw);
-          loss = loss === null ? ls : F.add(loss, ls);
+          // w·mean((G − A)²), G = F·Fᵀ/(C·N);  ∂/∂F = (2w/C²)·(D + Dᵀ)·F/(C·N), D = G − A
+          const G = noGrad(() => F.gram(h)).data, A = this.styleTargets.get(name)!.data;
+          const D = new Float32Array(C * C);
+          let acc = 0;
+          for (let i = 0; i < C * C; i++) acc += (D[i] = G[i] - A[i]) ** 2;
+          styleLayers[name] = f32(s.weight * f32(acc / (C * C)));
+          if (g !== null) {
+            const S = new Float32Array(C * C);
+            for (let i = 0; i < C; i++) for (let j = 0; j < C; j++) S[i * C + j] = D[i * C + j] + D[j * C + i];
+            const dF = noGrad(() => F.matmul(new Tensor(S, [C, C]), new Tensor(f, [C, N]))).data;
+            const k = (2 * s.weight * sw) / (C * C * C * N);
+            for (let i = 0; i < n; i++) g[i] += k * dF[i];
+          }
         }
-        parts.set(name, p);
-        return loss!;
+        return g;
       });
     }
-    const { grad } = chainValueAndGrad(this.vgg, x, fns, wantGrad);
-    // the terms summed in float32 in the order evaluate() adds them
-    const f32 = Math.fround;
-    const contentLayers: Record<string, number> = {}, styleLayers: Record<string, number> = {};
+    const grad = chainValueAndGrad(this.vgg, x, fns, wantGrad);
+    // the terms summed in float32 in the order evaluate() adds them (layers in the order given)
     let content = 0, style = 0;
-    for (const l of this.contentLayers) content = f32(content + (contentLayers[l.name] = parts.get(l.name)!.content!.data[0]));
-    for (const l of this.styleLayers) style = f32(style + (styleLayers[l.name] = parts.get(l.name)!.style!.data[0]));
+    const cl: Record<string, number> = {}, sl: Record<string, number> = {};
+    for (const l of this.contentLayers) content = f32(content + (cl[l.name] = contentLayers[l.name]));
+    for (const l of this.styleLayers) style = f32(style + (sl[l.name] = styleLayers[l.name]));
     // (a number operand of an op is a float32 scalar)
     let total = f32(f32(content * f32(cw)) + f32(style * f32(sw)));
     let tv: number;
@@ -221,7 +244,7 @@ export class GatysLoss {
       tv = noGrad(() => tvLoss(x)).data[0];
       if (tw !== 0) total = f32(total + f32(tv * f32(tw)));
     }
-    return { terms: { content, style, tv, total, contentLayers, styleLayers }, grad };
+    return { terms: { content, style, tv, total, contentLayers: cl, styleLayers: sl }, grad };
   }
 
   private contentTarget(name: string, f: Tensor): Tensor {

@@ -19,12 +19,14 @@
 //          it rewrites the job words)
 //   [DONE] chunks finished; the caller waits on it    [STOP] 1: workers return    [ERR] 1: a chunk threw
 //   [HELPED] chunks run by workers so far, [READY] workers that have started (statistics)
-//   [JOB …] op, chunks, unit, total, split, arena, arena bytes, kernel args       [MSG …] first error text
+//   [JOB …] op, chunks, unit, total, split, arena, arena bytes, kernel args
+//   [IDLE_SPIN], [WAKE_SPIN] the workers' spin times in µs                         [MSG …] first error text
 import type { WasmExports } from './exports.js';
 
 const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5, HELPED = 6, READY = 7;
 const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_SPLIT = 4, J_ARENA = 5, J_ARENA_BYTES = 6, J_ARGS = 8;
-const MSG = 32, MSG_CHARS = 256;
+const IDLE_SPIN = 32, WAKE_SPIN = 33; // the workers' spin times (µs), set by the caller
+const MSG = 40, MSG_CHARS = 256;
 /** Bytes of the control SharedArrayBuffer. */
 export const CONTROL_BYTES = MSG * 4 + MSG_CHARS * 2;
 
@@ -32,12 +34,6 @@ const SEQ_MASK = 0x7ffff, INDEX_BITS = 12, MAX_CHUNKS = (1 << INDEX_BITS) - 1;
 const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3;
 const SPLIT_ROWS = 0, SPLIT_COLS = 1;
 
-/** Spin (µs) before sleeping in Atomics.wait: a job posted meanwhile starts in ≈ 1 µs instead of ≈ 60–150. */
-export const SPIN_US = 20;
-/** Spin (µs) of a worker woken early (wake()) while the caller copies the operands in. */
-export const WAKE_SPIN_US = 1000;
-/** Spin (µs) of the caller waiting for the last chunks before it sleeps. */
-export const DONE_SPIN_US = 100;
 /** Below this many flops (≈ 0.1–0.2 ms of work) a gemm runs on the calling thread alone. */
 export const PARALLEL_MIN_FLOPS = 5e6;
 /** Below this many floats written, im2col/col2im run on the calling thread alone (memory-bound: copies dominate). */
@@ -51,7 +47,10 @@ export const WORKER_ARENA_BYTES = 4 << 20;
 
 /** A new, zeroed control block. */
 export function createControl(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
+  const ctl = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
+  ctl[IDLE_SPIN] = 20;
+  ctl[WAKE_SPIN] = 1000;
+  return ctl;
 }
 
 /** Chunk `i` of `chunks` over `total` elements in units of `unit`: [lo, hi), near-equal, unit-aligned. */
@@ -142,10 +141,10 @@ export function workerLoop(ctl: Int32Array, ex: WasmExports, index: number): voi
   let seen = 0;
   Atomics.add(ctl, READY, 1);
   for (;;) {
-    let s = spinWhile(ctl, SEQ, seen, SPIN_US);
+    let s = spinWhile(ctl, SEQ, seen, Atomics.load(ctl, IDLE_SPIN));
     while (s === seen) {
       Atomics.wait(ctl, SEQ, seen);
-      s = spinWhile(ctl, SEQ, seen, WAKE_SPIN_US); // no new job yet: an early wake-up
+      s = spinWhile(ctl, SEQ, seen, Atomics.load(ctl, WAKE_SPIN)); // no new job yet: an early wake-up
     }
     seen = s;
     if (Atomics.load(ctl, STOP) !== 0) return;
@@ -171,6 +170,10 @@ export class Parallel {
   callerWorks = true;
   /** Jobs posted to the workers so far (calls below the thresholds run on the caller and post none). */
   jobs = 0;
+  /** Spin (µs) of the caller waiting for the last chunks before it sleeps in Atomics.wait. */
+  doneSpinUs = 100;
+  /** Milliseconds the caller spent waiting for workers to finish chunks, summed over jobs (statistics). */
+  waitMs = 0;
 
   constructor(
     readonly ex: WasmExports,
@@ -192,6 +195,16 @@ export class Parallel {
   /** Bytes the caller reserves (after its operands) for the workers' arenas: pass the offset to gemm(). */
   get arenaBytes(): number {
     return (this.threads - 1) * WORKER_ARENA_BYTES;
+  }
+
+  /**
+   * The workers' spins (µs) before they sleep in Atomics.wait: `idle` after a job (a job posted
+   * meanwhile starts in ≈ 1 µs instead of a wake-up's 60–150), `wake` after wake() (the caller is
+   * copying the operands in). Defaults 20 and 1000.
+   */
+  setWorkerSpin(idle: number, wake: number): void {
+    Atomics.store(this.ctl, IDLE_SPIN, idle);
+    Atomics.store(this.ctl, WAKE_SPIN, wake);
   }
 
   /** Wakes sleeping workers ahead of a job (call before copying its operands in: wake-up overlaps the copy). */
@@ -254,8 +267,12 @@ export class Parallel {
     this.jobs++;
     if (this.callerWorks) work(ctl, this.ex, 0, seq);
     // Every chunk was taken; wait for the ones still running elsewhere.
-    for (let d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) {
-      if (spinWhile(ctl, DONE, d, DONE_SPIN_US) === d) Atomics.wait(ctl, DONE, d);
+    if (Atomics.load(ctl, DONE) < chunks) {
+      const t0 = performance.now();
+      for (let d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) {
+        if (spinWhile(ctl, DONE, d, this.doneSpinUs) === d) Atomics.wait(ctl, DONE, d);
+      }
+      this.waitMs += performance.now() - t0;
     }
     if (Atomics.load(ctl, ERR) !== 0) {
       const len = Atomics.load(ctl, ERR_LEN);

@@ -221,3 +221,25 @@ test('weights fetch --from FILE.h5: MD5 checked, converted to RGB safetensors in
   assert.deepEqual(Object.keys(first.style_layers), ['relu1_1', 'relu2_1']); // what these weights hold
   assert.deepEqual(Object.keys(first.content_layers), ['relu2_2']);
 });
+
+test('stylize: --weights in the other formats (TF.js layers folder with absent groups, torchvision .pth)', { skip }, async () => {
+  const { content, style } = await inputs();
+  const tfjs = path.join(sharedDir, 'models', 'vgg19-keras-tfjs-partial');
+  const pth = path.join(sharedDir, 'fixtures', 'vgg19-features-head.pth');
+  for (const [w, styleLayers] of [[tfjs, ['relu1_1', 'relu2_1', 'relu3_1']], [pth, null]] as const) {
+    if (!existsSync(w)) continue;
+    const log = path.join(dir, `fmt-${path.basename(w)}.jsonl`);
+    const r = run([content, style, '-o', path.join(dir, 'fmt.png'), '--weights', w, '--size', '16', '--iterations', '1', '--quiet', '--log', log]);
+    assert.equal(r.status, 0, `${w}: ${r.stderr}`);
+    const first = JSON.parse(readFileSync(log, 'utf8').split('\n')[0]);
+    assert.ok(Number.isFinite(first.total) && first.total > 0, `${w}: total ${first.total}`);
+    if (styleLayers !== null) {
+      assert.deepEqual(Object.keys(first.style_layers), styleLayers);
+      // the same network as the safetensors file (BGR conv1_1 turned to RGB): the same loss
+      const ref = path.join(dir, 'fmt-ref.jsonl');
+      assert.equal(run([content, style, '-o', path.join(dir, 'fmt.png'), '--weights', weights, '--size', '16', '--iterations', '0', '--quiet', '--log', ref]).status, 0);
+      const r0 = JSON.parse(readFileSync(ref, 'utf8').split('\n')[0]);
+      assert.ok(Math.abs(first.total - r0.total) <= 1e-4 * r0.total, `${first.total} vs ${r0.total}`);
+    }
+  }
+});

@@ -30,9 +30,10 @@ export async function writeReferenceImages(sharedImages: string, dir: string): P
   return out as [string, string];
 }
 
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// run as a script (node --test also runs every file under test/: then it does nothing)
+if (process.env.NODE_TEST_CONTEXT === undefined && process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = process.argv[2];
-  if (dir === undefined) console.log('usage: npx tsx test/style/gatys-ref-images.ts OUT_DIR'); // (also run, harmlessly, by node --test)
+  if (dir === undefined) console.log('usage: npx tsx test/style/gatys-ref-images.ts OUT_DIR');
   else {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const [c, s] = await writeReferenceImages(path.resolve(here, '../../../shared/images'), dir);
