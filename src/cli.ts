@@ -145,7 +145,7 @@ program
     .requiredOption('-o, --out <file>', 'result image (.png or .jpg)')
     .option('--size <px>', 'longest side of the result (an image already that size is used pixel for pixel)', int('--size', 1), 256)
     .option('--content-weight <w>', 'weight of the content loss', num('--content-weight'), 1)
-    .option('--style-weight <w>', 'weight of the style loss', num('--style-weight'), 10)
+    .option('--style-weight <w>', 'weight of the style loss', num('--style-weight'), 100)
     .option('--tv-weight <w>', 'weight of the total-variation loss', num('--tv-weight'), 0)
     .option('--content-layers <list>', 'content layers, comma list, name:weight allowed (default relu4_2, else relu3_2)')
     .option('--style-layers <list>', 'style layers, comma list, name:weight allowed (default relu1_1…relu5_1 where available)')

@@ -91,7 +91,7 @@ export async function stylizeCommand(contentFile: string, styleFiles: string[], 
   }, cliProgress.Presets.shades_classic);
   const show = !opts.quiet;
   let started = false; // the bar starts with the first record, after every input was checked
-  const w = { content: opts.contentWeight ?? 1, style: opts.styleWeight ?? 10, tv: opts.tvWeight ?? 0 };
+  const w = { content: opts.contentWeight ?? 1, style: opts.styleWeight ?? 100, tv: opts.tvWeight ?? 0 };
   let level = 0;
   const t0 = performance.now();
   const encode = (img: Tensor) => encodeImage(img, { range: [0, 255], mime, quality: opts.quality });

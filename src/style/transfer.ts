@@ -26,7 +26,7 @@ export type LayerList = string | readonly (string | WeightedLayer)[];
 export interface GatysOptions {
   /** Weight of the content term (default 1). */
   contentWeight: number;
-  /** Weight of the style term (default 10). */
+  /** Weight of the style term (default 100; the reduced Gatys problem compared with PyTorch uses 10). */
   styleWeight: number;
   /** Weight of the total-variation term (default 0). */
   tvWeight: number;
@@ -56,7 +56,7 @@ export interface GatysOptions {
 }
 
 export const GATYS_DEFAULTS: Readonly<GatysOptions> = {
-  contentWeight: 1, styleWeight: 10, tvWeight: 0, init: 'content', optimizer: 'lbfgs', lbfgsHistory: 100,
+  contentWeight: 1, styleWeight: 100, tvWeight: 0, init: 'content', optimizer: 'lbfgs', lbfgsHistory: 100,
   lineSearch: null, iterations: 300, seed: 0,
 };
 

@@ -66,7 +66,7 @@ test('stylize: JPEG out, --log with k = 0…N, --save-every, progress bar on std
     assert.deepEqual(Object.keys(l), ['iteration', 'content', 'style', 'tv', 'total', 'content_layers', 'style_layers', 'elapsed']);
     assert.deepEqual(Object.keys(l.style_layers), ['relu1_1', 'relu2_1', 'relu3_1']); // defaults with the partial VGG-19
     assert.deepEqual(Object.keys(l.content_layers), ['relu3_2']);
-    assert.ok(Math.abs(l.total - (l.content + 10 * l.style)) <= 1e-5 * l.total);
+    assert.ok(Math.abs(l.total - (l.content + 100 * l.style)) <= 1e-5 * l.total);
   }
   assert.equal(lines[0].content, 0);
   assert.ok(lines[4].total < lines[0].total);

@@ -168,6 +168,11 @@ test('GatysLoss errors: unknown/absent layers list the available ones; blend wei
   assert.equal(minImageSide(vgg, ['relu2_1']), 2);
   const tiny = toNetworkSpace(vgg, image(1, 5, 1));
   assert.throws(() => mk({ style: 'relu2_1' }, [tiny]), /the style image is 5×1 px; layer relu2_1 needs at least 2×2/);
+  // an image of another size than the content image
+  const obj = mk({});
+  const other = toNetworkSpace(vgg, image(8, 6, 2));
+  assert.throws(() => obj.evaluate(other), /relu1_2 features \[1, 64, 8, 6\] but the content target is \[1, 64, 8, 8\]: the image must have the content image's size/);
+  assert.throws(() => obj.valueAndGrad(other), /the image must have the content image's size/);
 });
 
 test('gatys: records k = 0…N, L-BFGS one step() per iteration = torch\'s single step(max_iter = N) trajectory, bit for bit', async () => {
@@ -187,7 +192,7 @@ test('gatys: records k = 0…N, L-BFGS one step() per iteration = torch\'s singl
 
   // the same objective minimised by one LBFGS.step with max_iter = N (torch's other usual form)
   const obj = new GatysLoss(vgg, toNetworkSpace(vgg, content), [toNetworkSpace(vgg, style)], {
-    contentLayers: parseLayers('relu2_1'), styleLayers: parseLayers('relu1_1,relu2_1'), weights: { content: 1, style: 10, tv: 0 },
+    contentLayers: parseLayers('relu2_1'), styleLayers: parseLayers('relu1_1,relu2_1'), weights: { content: 1, style: 100, tv: 0 },
   });
   const x = new Tensor(toNetworkSpace(vgg, content).data.slice(), content.shape, true);
   const opt = new LBFGS([x], { lr: 1, max_iter: N, history_size: 100 });
