@@ -21,14 +21,17 @@
 //   [HELPED] chunks run by workers so far, [READY] workers that have started (statistics)
 //   [JOB …] op, chunks, unit, total, split, arena, arena bytes, kernel args
 //   [IDLE_SPIN], [WAKE_SPIN] the workers' spin times in µs                         [MSG …] first error text
+//   then two Float64: when the job was posted and when a worker first took a chunk of it (statistics)
 import type { WasmExports } from './exports.js';
 
 const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5, HELPED = 6, READY = 7;
 const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_SPLIT = 4, J_ARENA = 5, J_ARENA_BYTES = 6, J_ARGS = 8;
 const IDLE_SPIN = 32, WAKE_SPIN = 33; // the workers' spin times (µs), set by the caller
 const MSG = 40, MSG_CHARS = 256;
+const TIMES = MSG * 4 + MSG_CHARS * 2, T_POST = 0, T_GRAB = 1; // Float64 times (ms since the epoch): statistics
 /** Bytes of the control SharedArrayBuffer. */
-export const CONTROL_BYTES = MSG * 4 + MSG_CHARS * 2;
+export const CONTROL_BYTES = TIMES + 16;
+const clock = () => performance.timeOrigin + performance.now(); // comparable across threads
 
 const SEQ_MASK = 0x7ffff, INDEX_BITS = 12, MAX_CHUNKS = (1 << INDEX_BITS) - 1;
 const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3;
@@ -115,6 +118,10 @@ function work(ctl: Int32Array, ex: WasmExports, index: number, seq: number): voi
     const i = cur & MAX_CHUNKS;
     if (i >= chunks) return;
     if (Atomics.compareExchange(ctl, NEXT, cur, cur + 1) !== cur) continue;
+    if (index > 0) {
+      const times = new Float64Array(ctl.buffer, TIMES, 2);
+      if (times[T_GRAB] === 0) times[T_GRAB] = clock();
+    }
     try {
       runChunk(ctl, ex, index, i);
     } catch (e) {
@@ -174,13 +181,20 @@ export class Parallel {
   doneSpinUs = 100;
   /** Milliseconds the caller spent waiting for workers to finish chunks, summed over jobs (statistics). */
   waitMs = 0;
+  /** Milliseconds from posting a job to a worker's first chunk, summed over the jobs a worker helped with (statistics). */
+  startLagMs = 0;
+  /** Jobs a worker helped with. */
+  helpedJobs = 0;
+  private readonly times: Float64Array;
 
   constructor(
     readonly ex: WasmExports,
     readonly ctl: Int32Array,
     readonly threads: number,
     private readonly failure: () => Error | undefined = () => undefined,
-  ) {}
+  ) {
+    this.times = new Float64Array(ctl.buffer, TIMES, 2);
+  }
 
   /** Workers that have started serving jobs. */
   get workersReady(): number {
@@ -262,6 +276,8 @@ export class Parallel {
     ctl[JOB + J_ARENA_BYTES] = WORKER_ARENA_BYTES;
     for (let j = 0; j < args.length; j++) ctl[JOB + J_ARGS + j] = args[j];
     Atomics.store(ctl, DONE, 0);
+    this.times[T_GRAB] = 0;
+    this.times[T_POST] = clock();
     Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
     this.jobs++;
@@ -273,6 +289,10 @@ export class Parallel {
         if (spinWhile(ctl, DONE, d, this.doneSpinUs) === d) Atomics.wait(ctl, DONE, d);
       }
       this.waitMs += performance.now() - t0;
+    }
+    if (this.times[T_GRAB] !== 0) {
+      this.startLagMs += this.times[T_GRAB] - this.times[T_POST];
+      this.helpedJobs++;
     }
     if (Atomics.load(ctl, ERR) !== 0) {
       const len = Atomics.load(ctl, ERR_LEN);
