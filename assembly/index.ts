@@ -3,6 +3,9 @@
 export { gemm } from './kernels/gemm';
 export { im2col } from './kernels/im2col';
 export { col2im } from './kernels/col2im';
+export { conv } from './kernels/conv';
+export { depthwise } from './kernels/depthwise';
+export { adam } from './kernels/adam';
 export { scratch_alloc, scratch_reset, scratch_set_base } from './scratch';
 // bench helper (bench/ceiling.ts), not a Kernels member
 export { ceiling } from './bench/ceiling';

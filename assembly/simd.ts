@@ -1,8 +1,13 @@
 // Small @inline helpers shared by the kernels (SIMD builds only call them under ASC_FEATURE_SIMD).
 
-/** acc + a·b as one f32x4.mul and one f32x4.add (two roundings, like the scalar build). */
+/**
+ * acc + a·b: one f32x4.mul and one f32x4.add (two roundings, like the scalar build), or in the
+ * relaxed-SIMD build f32x4.relaxed_madd, which x86 engines with FMA run as one fused instruction
+ * (one rounding: results differ from the other builds in the last bits; see the README).
+ */
 // @ts-ignore: decorator
 @inline export function muladd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 

@@ -11,12 +11,13 @@ import { tsKernels, type Kernels } from '../src/kernels/index.js';
 import { loadNodeWasm } from '../src/node/wasm.js';
 import { bindWasmKernels } from '../src/wasm/bindings.js';
 import type { WasmExports } from '../src/wasm/exports.js';
+import type { WasmTarget } from '../src/wasm/loader.js';
 import { copyIn, withScratch } from '../src/wasm/scratch.js';
 import { clockMs, measureCeiling, type Clock } from './ceiling.js';
 import type { BenchRow } from './report.js';
 import { GEMM_SHAPES, VARIANTS, gemmFlops, type GemmShape, type Variant } from './shapes.js';
 
-export type GemmBenchBackend = 'wasm-simd' | 'wasm-scalar' | 'ts';
+export type GemmBenchBackend = 'wasm-simd' | 'wasm-scalar' | 'wasm-relaxed' | 'ts';
 
 export interface GemmBenchOptions {
   shapes?: keyof typeof GEMM_SHAPES | readonly GemmShape[];
@@ -43,11 +44,13 @@ export interface GemmBenchRow extends BenchRow {
 }
 
 const BACKEND_LABEL: Record<GemmBenchBackend, string> = {
-  'wasm-simd': 'ganstyle-wasm-simd', 'wasm-scalar': 'ganstyle-wasm-scalar', ts: 'ganstyle-ts',
+  'wasm-simd': 'ganstyle-wasm-simd', 'wasm-scalar': 'ganstyle-wasm-scalar', 'wasm-relaxed': 'ganstyle-wasm-relaxed', ts: 'ganstyle-ts',
 };
 
+const TARGET: Record<Exclude<GemmBenchBackend, 'ts'>, WasmTarget> = { 'wasm-simd': 'release', 'wasm-scalar': 'scalar', 'wasm-relaxed': 'relaxed' };
+
 const wasmOf = (b: GemmBenchBackend): WasmExports | undefined =>
-  b === 'ts' ? undefined : loadNodeWasm(b === 'wasm-simd' ? 'release' : 'scalar');
+  b === 'ts' ? undefined : loadNodeWasm(TARGET[b]);
 
 function makeCase(s: GemmShape, v: Variant) {
   const transA = v[0] === 'T', transB = v[1] === 'T';

@@ -5,8 +5,9 @@
 // registers (src/node/threads.ts); results are bit-identical to 1 thread. 'ts' stays single-threaded.
 import { tsKernels, type Kernels } from './kernels/index.js';
 
-// 'wasm-debug' is the SIMD build with assertions on (tests).
-export type BackendName = 'ts' | 'wasm' | 'wasm-scalar' | 'wasm-simd' | 'wasm-debug';
+// 'wasm-debug' is the SIMD build with assertions on (tests); 'wasm-relaxed' the relaxed-SIMD build
+// (gemm with fused multiply-add: faster, last bits differ from every other backend).
+export type BackendName = 'ts' | 'wasm' | 'wasm-scalar' | 'wasm-simd' | 'wasm-relaxed' | 'wasm-debug';
 
 const registry = new Map<string, Kernels | (() => Kernels)>([['ts', tsKernels]]);
 let activeName: string = 'ts';
@@ -52,16 +53,19 @@ export interface ThreadPool {
   close(): void;
 }
 
+/** Which SIMD build a pool runs. */
+export type PoolBuild = 'simd' | 'relaxed';
+
 export interface ThreadPoolProvider {
-  create(threads: number): ThreadPool;
+  create(threads: number, build: PoolBuild): ThreadPool;
   /** The core count ('auto'). */
   cores(): number;
 }
 
-// Backends the pool stands in for (it runs the SIMD build).
-const POOLED = new Set(['wasm', 'wasm-simd']);
+// Backends the pool stands in for, and the build it runs for each.
+const POOLED = new Map<string, PoolBuild>([['wasm', 'simd'], ['wasm-simd', 'simd'], ['wasm-relaxed', 'relaxed']]);
 let provider: ThreadPoolProvider | undefined;
-let pool: ThreadPool | undefined;
+let pool: { build: PoolBuild; pool: ThreadPool } | undefined;
 let numThreads = 1;
 
 /** Makes worker threads available (src/node/threads.ts; registerNodeWasm calls it). */
@@ -77,10 +81,7 @@ export function setNumThreads(n: number | 'auto'): void {
   const want = n === 'auto' || n === 0 ? Math.max(1, provider?.cores() ?? 1) : n;
   if (!Number.isInteger(want) || want < 1) throw new RangeError(`setNumThreads: expected an integer ≥ 0 or 'auto', got ${n}`);
   if (want > 1 && provider === undefined) throw new Error('setNumThreads: no thread pool on this platform (in Node, call registerNodeWasm() first)');
-  if (pool !== undefined && pool.threads !== want) {
-    pool.close();
-    pool = undefined;
-  }
+  if (pool !== undefined && pool.pool.threads !== want) closePool();
   numThreads = want;
   try {
     select();
@@ -96,10 +97,19 @@ export function getNumThreads(): number {
   return numThreads;
 }
 
+function closePool(): void {
+  pool?.pool.close();
+  pool = undefined;
+}
+
 function select(): void {
-  if (numThreads > 1 && provider !== undefined && POOLED.has(activeName)) {
-    pool ??= provider.create(numThreads);
-    current = pool.kernels;
+  const build = POOLED.get(activeName);
+  if (numThreads > 1 && provider !== undefined && build !== undefined) {
+    if (pool?.build !== build) {
+      closePool();
+      pool = { build, pool: provider.create(numThreads, build) };
+    }
+    current = pool.pool.kernels;
   } else {
     current = active;
   }

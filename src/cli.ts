@@ -9,13 +9,14 @@ import { GAN_MODELS, type GanConfig } from './gan/train.js';
 const program = new Command();
 program.name('ganstyle').description('CPU deep learning in TypeScript + WASM SIMD: GANs and neural style transfer, checked against PyTorch');
 
-const backendOption = () => new Option('--backend <name>', 'kernel backend').choices(['ts', 'wasm', 'wasm-simd', 'wasm-scalar']).default('wasm');
+const backendOption = () => new Option('--backend <name>', 'kernel backend').choices(['ts', 'wasm', 'wasm-simd', 'wasm-scalar', 'wasm-relaxed']).default('wasm');
 const int = (name: string, min = 0) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
   return n;
 };
-const threadsOption = () => new Option('--threads <n>', 'compute threads of the wasm backend (0 = every core)').argParser(int('--threads')).default(1);
+// Results are bit-identical for every thread count (src/wasm/parallel.ts), so work commands use every core by default.
+const threadsOption = (fallback = 0) => new Option('--threads <n>', 'compute threads of the wasm backend (0 = every core)').argParser(int('--threads')).default(fallback);
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a positive number`);
@@ -27,7 +28,7 @@ oracle
   .command('check')
   .argument('<manifest>', 'PATH.json of a ganstyle-oracle/1 suite')
   .addOption(backendOption())
-  .addOption(threadsOption())
+  .addOption(threadsOption(1))
   .description('check every case; one line per failed case, then "N passed, M failed"; exit 1 if any failed')
   .action((manifest: string, opts: { backend: 'ts' | 'wasm'; threads: number }) => {
     process.exitCode = oracleCheck(manifest, opts, console.log);
@@ -178,6 +179,117 @@ program
       });
       const last = records.at(-1)!;
       console.log(`wrote ${opts.out}: ${records.length - 1} iterations in ${seconds.toFixed(1)} s, loss ${last.total.toPrecision(6)} (content ${last.content.toPrecision(4)}, style ${last.style.toPrecision(4)}, tv ${last.tv.toPrecision(4)})`);
+    });
+}
+
+const fast = program.command('fast').description('fast (feed-forward) style transfer: one network pass per image');
+fast
+  .command('stylize')
+  .argument('<inputs...>', 'images (JPEG, PNG, …) and/or folders of images')
+  .requiredOption('--model <path>', 'network: fast_neural_style .pth, fast-style-*.safetensors or an ml5 model folder (manifest.json)')
+  .requiredOption('-o, --out <path>', 'result image (.png or .jpg) for one input file, else a folder')
+  .option('--batch <n>', 'images of the same size per forward pass', int('--batch', 1), 4)
+  .option('--tile-size <px>', 'tile images with a side longer than this (exact global instance-norm statistics); 0 = never', int('--tile-size'), 1024)
+  .option('--quality <q>', 'JPEG quality of the outputs', int('--quality', 1), 92)
+  .option('--quiet', 'no progress lines', false)
+  .addOption(threadsOption())
+  .addOption(backendOption())
+  .description('stylise images with a trained feed-forward network; outputs have the inputs\' sizes')
+  .action(async (inputs: string[], opts) => {
+    const { fastStylizeCommand } = await import('./commands/fast.js');
+    const r = await fastStylizeCommand(inputs, opts, opts.quiet ? undefined : (l) => process.stderr.write(l + '\n'));
+    const where = r.written.length === 1 ? r.written[0][1] : `${r.written.length} images in ${opts.out}`;
+    console.log(`wrote ${where}: ${r.megapixels.toFixed(2)} MP in ${r.seconds.toFixed(1)} s (${((1000 * r.seconds) / r.megapixels).toFixed(0)} ms/MP)`);
+  });
+{
+  // no commander defaults for the run settings: a resumed run takes them from its checkpoint
+  const num = (name: string) => (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a finite number ≥ 0`);
+    return n;
+  };
+  fast
+    .command('train')
+    .option('--style <image>', 'the style image (JPEG, PNG, …)')
+    .option('--data <dir>', 'folder of content images (subfolders included); random crops are drawn from them')
+    .option('--weights <path>', 'VGG weights of the perceptual loss (safetensors, .pth, Keras .h5, TF.js folder)')
+    .option('-o, --out <dir>', 'output folder (checkpoint, model.safetensors, samples/, samples.png, curves.png, log.jsonl)', 'out/fast')
+    .addOption(new Option('--arch <name>', 'network: johnson (TransformerNet, 1.7M parameters) or mobile (depthwise-separable, 0.19M); default johnson').choices(['johnson', 'mobile']))
+    .option('--crop <px>', 'side of the square training crops (default 128)', int('--crop', 16))
+    .option('--batch <n>', 'crops per step (default 4)', int('--batch', 1))
+    .option('--lr <lr>', 'Adam learning rate (default 1e-3)', positive('--lr'))
+    .option('--seed <n>', 'seed of every random number (default 0)', int('--seed'))
+    .option('--content-weight <w>', 'weight of the content loss (default 1)', num('--content-weight'))
+    .option('--style-weight <w>', 'weight of the style loss (default 0.3)', num('--style-weight'))
+    .option('--tv-weight <w>', 'weight of the total-variation loss (default 0)', num('--tv-weight'))
+    .option('--content-layers <list>', 'content layers, name:weight allowed (default relu2_2)')
+    .option('--style-layers <list>', 'style layers (default relu1_2,relu2_2,relu3_3,relu4_3 where the weights have them)')
+    .option('--style-size <px>', 'longest side of the style image (default 2 × crop)', int('--style-size', 16))
+    .option('--image-size <px>', 'content images are resized to this shorter side before cropping (default 1.25 × crop)', int('--image-size', 16))
+    .option('--steps <n>', 'stop at step n', int('--steps', 1))
+    .option('--minutes <m>', 'stop after m minutes', positive('--minutes'))
+    .option('--resume', 'continue the run in OUT/checkpoint.safetensors exactly where it stopped')
+    .option('--sample-every <n>', 'steps between sample grids and checkpoints', int('--sample-every', 1), 50)
+    .option('--log-every <n>', 'steps per log line', int('--log-every', 1), 1)
+    .option('--sample-size <px>', 'side of the sample images (default 2 × crop)', int('--sample-size', 16))
+    .option('--quiet', 'no progress bar', false)
+    .addOption(threadsOption())
+    .addOption(backendOption())
+    .description('train a feed-forward style network with the VGG perceptual loss (content + style + TV), Johnson et al. 2016')
+    .action(async (opts) => {
+      const { fastTrain } = await import('./commands/fast_train.js');
+      if (opts.steps === undefined && opts.minutes === undefined) throw new InvalidArgumentError('give --steps or --minutes');
+      const { trainer, stepsPerSecond, last } = await fastTrain({ ...opts, batchSize: opts.batch });
+      const loss = last === null ? '' : `, last loss ${last.total.toPrecision(4)} (content ${last.content.toPrecision(4)}, style ${last.style.toPrecision(4)})`;
+      console.log(`${trainer.step} steps at ${(1 / stepsPerSecond).toFixed(2)} s/step${loss}; network in ${opts.out}/model.safetensors, samples in ${opts.out}/samples.png, curves in ${opts.out}/curves.png`);
+    });
+  fast
+    .command('adain-train')
+    .option('--data <dir>', 'folder of content images')
+    .option('--style-data <dir>', 'folder of style images')
+    .option('--weights <path>', 'VGG weights (the encoder and the loss)')
+    .option('-o, --out <dir>', 'output folder (checkpoint, decoder.safetensors, samples/, samples.png, curves.png, log.jsonl)', 'out/adain')
+    .option('--layer <name>', 'encoder layer (default relu4_1 when the weights hold it, else relu3_1)')
+    .option('--crop <px>', 'side of the training crops (default 128)', int('--crop', 8))
+    .option('--batch <n>', 'content/style pairs per step (default 4)', int('--batch', 1))
+    .option('--lr <lr>', 'Adam learning rate (default 1e-4)', positive('--lr'))
+    .option('--style-weight <w>', 'λ of the style term (default 10)', num('--style-weight'))
+    .option('--seed <n>', 'seed (default 0)', int('--seed'))
+    .option('--image-size <px>', 'images are resized to this shorter side before cropping (default 1.25 × crop)', int('--image-size', 8))
+    .option('--steps <n>', 'stop at step n', int('--steps', 1))
+    .option('--minutes <m>', 'stop after m minutes', positive('--minutes'))
+    .option('--resume', 'continue the run in OUT/checkpoint.safetensors exactly')
+    .option('--sample-every <n>', 'steps between sample grids and checkpoints', int('--sample-every', 1), 50)
+    .option('--log-every <n>', 'steps per log line', int('--log-every', 1), 1)
+    .option('--quiet', 'no progress bar', false)
+    .addOption(threadsOption())
+    .addOption(backendOption())
+    .description('train an AdaIN decoder for arbitrary style transfer (Huang & Belongie 2017)')
+    .action(async (opts) => {
+      const { adainTrain } = await import('./commands/adain.js');
+      if (opts.steps === undefined && opts.minutes === undefined) throw new InvalidArgumentError('give --steps or --minutes');
+      const { trainer, stepsPerSecond, last } = await adainTrain({ ...opts, batchSize: opts.batch });
+      const loss = last === null ? '' : `, last loss ${last.total.toPrecision(4)} (content ${last.content.toPrecision(4)}, style ${last.style.toPrecision(4)})`;
+      console.log(`${trainer.step} steps at ${(1 / stepsPerSecond).toFixed(2)} s/step${loss}; decoder in ${opts.out}/decoder.safetensors, samples in ${opts.out}/samples.png`);
+    });
+  fast
+    .command('adain')
+    .argument('<content>', 'content image')
+    .argument('<style...>', 'one or more style images (mixed by --style-weights)')
+    .requiredOption('--decoder <file>', 'decoder.safetensors written by fast adain-train')
+    .requiredOption('--weights <path>', 'the VGG weights the decoder was trained with')
+    .requiredOption('-o, --out <file>', 'result image (.png or .jpg)')
+    .option('--alpha <a>', 'style strength in [0, 1]', num('--alpha'), 1)
+    .option('--style-weights <list>', 'one weight per style image, comma list (normalised to sum 1)', (v) => v.split(',').map((x) => num('--style-weights')(x.trim())))
+    .option('--preserve-color', 'keep the content\'s colours', false)
+    .option('--size <px>', 'longest side of the content and style images (default: as they are)', int('--size', 8))
+    .addOption(threadsOption())
+    .addOption(backendOption())
+    .description('arbitrary style transfer with a trained AdaIN decoder: one encoder and one decoder pass')
+    .action(async (content: string, styles: string[], opts) => {
+      const { adainStylize } = await import('./commands/adain.js');
+      const { seconds } = await adainStylize(content, styles, opts);
+      console.log(`wrote ${opts.out} in ${seconds.toFixed(2)} s`);
     });
 }
 

@@ -6,10 +6,11 @@
 // no chain is dead code. chains ≤ 8 / ≤ 10 / more run 8, 10 or 12 recurrences: each is mul→add deep,
 // so 8 are latency-bound, 12 saturate the FP pipes (13 spilled on V8's 15 XMM registers: measured
 // 45 vs 54 GFLOP/s). The scalar build runs 8 f32 recurrences (2 flops each), whatever `chains` says.
+import { muladd } from '../simd';
 
 // @ts-ignore: decorator
 @inline function step(acc: v128, va: v128, vb: v128): v128 {
-  return f32x4.add(f32x4.mul(acc, va), vb);
+  return muladd(vb, acc, va); // acc·va + vb: the gemm micro-kernel's operation (fused in the relaxed build)
 }
 
 export function ceiling(iters: i32, chains: i32): f32 {

@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { ConvCase, GemmCase, Peer, Runner, VggCase } from '../report.js';
+import type { FastCase } from '../fast.bench.js';
 
 type Tf = typeof TfCore;
 type TfWasm = typeof import('@tensorflow/tfjs-backend-wasm');
@@ -234,4 +235,49 @@ class TfjsPeer implements Peer {
     if (this.tmp !== undefined) rmSync(this.tmp, { recursive: true, force: true });
     if (current === this) current = undefined;
   }
+}
+
+/**
+ * Engstrom's fast-style network in the open tfjs peer, as ml5's StyleTransfer runs it (NHWC,
+ * conv2d / conv2dTranspose 'same', instance norm from tf.moments with eps 1e-3, output
+ * clip(tanh·150 + 127.5, 0, 255)), with the case's TF-layout variables; null for other networks.
+ * `input` (NCHW RGB 0–255, optional) replaces the random image, and run() then returns the output
+ * as NCHW values (the bench ignores it; tests compare it with ganstyle's).
+ */
+export function tfjsFastStyle(c: FastCase, input?: { data: Float32Array; shape: readonly number[] }): Runner | null {
+  if (c.arch !== 'engstrom') return null;
+  if (current === undefined || loaded === undefined) throw new Error('tfjsFastStyle: open the tfjs peer first (openTfjs)');
+  const tf = loaded.tf;
+  const v = [...c.variables.values()].map((t) => tf.tensor(t.data, [...t.shape]));
+  const x = input === undefined
+    ? (tf.randomUniform([1, c.size, c.size, 3], 0, 255) as TfCore.Tensor4D)
+    : (tf.transpose(tf.tensor4d(input.data, input.shape as [number, number, number, number]), [0, 2, 3, 1]) as TfCore.Tensor4D);
+  const norm = (y: TfCore.Tensor4D, k: number): TfCore.Tensor4D => {
+    const { mean, variance } = tf.moments(y, [1, 2], true);
+    return tf.add(tf.mul(v[k + 1], tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, 1e-3)))), v[k]) as TfCore.Tensor4D;
+  };
+  const conv = (y: TfCore.Tensor4D, stride: number, relu: boolean, k: number): TfCore.Tensor4D => {
+    const z = norm(tf.conv2d(y, v[k] as TfCore.Tensor4D, stride, 'same'), k + 1);
+    return relu ? tf.relu(z) : z;
+  };
+  const deconv = (y: TfCore.Tensor4D, filters: number, k: number): TfCore.Tensor4D => {
+    const [n, h, w] = y.shape;
+    return tf.relu(norm(tf.conv2dTranspose(y, v[k] as TfCore.Tensor4D, [n, 2 * h, 2 * w, filters], 2, 'same'), k + 1));
+  };
+  const forward = (): TfCore.Tensor4D => {
+    let y = conv(conv(conv(x, 1, true, 0), 2, true, 3), 2, true, 6);
+    for (const k of [9, 15, 21, 27, 33]) y = tf.add(y, conv(conv(y, 1, true, k), 1, false, k + 3));
+    y = conv(deconv(deconv(y, 64, 39), 32, 42), 1, false, 45);
+    return tf.clipByValue(tf.add(tf.mul(tf.tanh(y), 150), 127.5), 0, 255) as TfCore.Tensor4D;
+  };
+  return {
+    run: () => {
+      if (input === undefined) return tf.dispose(tf.tidy(forward));
+      const y = tf.tidy(() => tf.transpose(forward(), [0, 3, 1, 2]));
+      const data = y.dataSync() as Float32Array;
+      y.dispose();
+      return data;
+    },
+    dispose: () => tf.dispose([x, ...v]),
+  };
 }

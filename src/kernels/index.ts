@@ -1,6 +1,9 @@
 // The whole backend contract: the kernels both backends implement. The TS functions are the
 // reference (plain loops, the specification); src/wasm binds the AssemblyScript twins.
+import { adam } from './adam.js';
 import { col2im } from './col2im.js';
+import { conv } from './conv.js';
+import { depthwise } from './depthwise.js';
 import { gemm } from './gemm.js';
 import { im2col } from './im2col.js';
 
@@ -8,9 +11,13 @@ export interface Kernels {
   gemm: typeof gemm;
   im2col: typeof im2col;
   col2im: typeof col2im;
+  /** Whole convolutions, forward or either adjoint: each operand crosses into a backend once per call. */
+  conv: typeof conv;
+  depthwise: typeof depthwise;
+  adam: typeof adam;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

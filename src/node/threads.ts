@@ -8,11 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { registerThreadPool, type ThreadPool } from '../backend.js';
+import { registerThreadPool, type PoolBuild, type ThreadPool } from '../backend.js';
 import { bindWasmKernels } from '../wasm/bindings.js';
-import { instantiateKernels, simdSupported } from '../wasm/loader.js';
+import { instantiateKernels, relaxedSimdSupported, simdSupported } from '../wasm/loader.js';
 import { createControl, Parallel, stopWorkers } from '../wasm/parallel.js';
-import { packageRoot } from './wasm.js';
+import { enableRelaxedSimd, packageRoot } from './wasm.js';
 
 /** The memory of the "threads" target in asconfig.json (pages of 64 KiB: 16 MiB initial, 4 GiB maximum). */
 export const INITIAL_PAGES = 256;
@@ -27,13 +27,21 @@ export interface ThreadWorkerData {
   index: number;
 }
 
-let compiled: WebAssembly.Module | undefined;
+const compiled = new Map<PoolBuild, WebAssembly.Module>();
 
-function threadsModule(): WebAssembly.Module {
-  if (compiled !== undefined) return compiled;
-  const path = join(packageRoot(), 'build', 'kernels.threads.wasm');
+/** The asconfig "threads" (or "threads-relaxed") build, compiled once and shared with every worker. */
+function threadsModule(build: PoolBuild): WebAssembly.Module {
+  let module = compiled.get(build);
+  if (module !== undefined) return module;
+  if (build === 'relaxed') {
+    enableRelaxedSimd();
+    if (!relaxedSimdSupported()) throw new Error('threads: this engine has no relaxed SIMD (use the wasm backend)');
+  }
+  const path = join(packageRoot(), 'build', build === 'relaxed' ? 'kernels.threads-relaxed.wasm' : 'kernels.threads.wasm');
   if (!existsSync(path)) throw new Error(`threads: ${path} is missing; run \`npm run asbuild\` first`);
-  return (compiled = new WebAssembly.Module(readFileSync(path)));
+  module = new WebAssembly.Module(readFileSync(path));
+  compiled.set(build, module);
+  return module;
 }
 
 /** A worker running dist/src/node/thread_worker.js, or under tsx the .ts source with tsx's loader
@@ -50,11 +58,11 @@ export interface NodeThreadPool extends ThreadPool {
   readonly parallel: Parallel;
 }
 
-/** A pool of `threads` compute threads (the caller counts as one). */
-export function createNodeThreadPool(threads: number): NodeThreadPool {
+/** A pool of `threads` compute threads (the caller counts as one) running the SIMD or relaxed-SIMD build. */
+export function createNodeThreadPool(threads: number, build: PoolBuild = 'simd'): NodeThreadPool {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected an integer ≥ 1, got ${threads}`);
   if (!simdSupported()) throw new Error('threads: the thread pool runs the WebAssembly SIMD build, and this engine has no SIMD');
-  const module = threadsModule();
+  const module = threadsModule(build);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
   const ex = instantiateKernels(module, memory);
   const control = createControl();

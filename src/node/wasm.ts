@@ -1,13 +1,15 @@
 // Node adapter for the WASM backends: reads build/kernels.<target>.wasm (written by `npm run asbuild`)
 // from the package root and registers 'wasm' (SIMD when the engine has it, else scalar), 'wasm-simd',
-// 'wasm-scalar' and 'wasm-debug' (SIMD with assertions). Instances are made on first use and cached.
+// 'wasm-scalar', 'wasm-relaxed' (relaxed SIMD: fused multiply-add) and 'wasm-debug' (SIMD with
+// assertions). Instances are made on first use and cached.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerBackend } from '../backend.js';
 import { bindWasmKernels } from '../wasm/bindings.js';
 import type { WasmExports } from '../wasm/exports.js';
-import { instantiateKernels, pickTarget, type WasmTarget } from '../wasm/loader.js';
+import { setFlagsFromString } from 'node:v8';
+import { instantiateKernels, pickTarget, relaxedSimdSupported, type WasmTarget } from '../wasm/loader.js';
 import { registerNodeThreads } from './threads.js';
 
 let root: string | undefined;
@@ -29,6 +31,11 @@ export function wasmPath(target: WasmTarget): string {
   return join(packageRoot(), 'build', `kernels.${target}.wasm`);
 }
 
+/** Node 20's V8 compiles relaxed SIMD only behind this flag; it must be set before compiling. */
+export function enableRelaxedSimd(): void {
+  if (!relaxedSimdSupported()) setFlagsFromString('--experimental-wasm-relaxed-simd');
+}
+
 const instances = new Map<WasmTarget, WasmExports>();
 
 /** The module instance of one build target (instantiated once per process). */
@@ -37,6 +44,10 @@ export function loadNodeWasm(target: WasmTarget): WasmExports {
   if (ex === undefined) {
     const path = wasmPath(target);
     if (!existsSync(path)) throw new Error(`wasm: ${path} is missing; run \`npm run asbuild\` first`);
+    if (target === 'relaxed') {
+      enableRelaxedSimd();
+      if (!relaxedSimdSupported()) throw new Error('wasm: this engine has no relaxed SIMD; use the wasm backend');
+    }
     ex = instantiateKernels(readFileSync(path));
     instances.set(target, ex);
   }
@@ -49,5 +60,6 @@ export function registerNodeWasm(): void {
   registerBackend('wasm', () => bindWasmKernels(loadNodeWasm(pickTarget('auto'))));
   registerBackend('wasm-simd', () => bindWasmKernels(loadNodeWasm('release')));
   registerBackend('wasm-scalar', () => bindWasmKernels(loadNodeWasm('scalar')));
+  registerBackend('wasm-relaxed', () => bindWasmKernels(loadNodeWasm('relaxed')));
   registerBackend('wasm-debug', () => bindWasmKernels(loadNodeWasm('debug')));
 }

@@ -1,19 +1,13 @@
-// Shared conv/pool geometry and the three tiled conv loops (not an op). Everything is phrased in
+// Shared conv/pool geometry and the three conv entry points (not an op). Everything is phrased in
 // conv2d's terms: an "image" side x [N, Cin, H, W], an "output" side y [N, Cout, Ho, Wo] and a
 // weight in conv2d layout [Cout, Cin/G, kh, kw]; conv_transpose2d runs conv2d's adjoint, so its
-// input is the output side. im2col columns are built a band of output rows at a time so that the
-// column buffer stays ≤ TILE_FLOATS (a 512×512 VGG layer never materialises a full im2col).
+// input is the output side. The work is the backend's: banded im2col + GEMM (src/kernels/conv.ts,
+// bounded column buffer), or the depthwise kernel when groups = Cin > 1 (src/kernels/depthwise.ts).
 import { kernels } from '../backend.js';
+import { convSizes, type ConvGeom } from '../kernels/conv.js';
 import { fmt, pair, ShapeError, sizeOf } from '../shape.js';
 
-export const TILE_FLOATS = 4 << 20; // 16 MB of float32 columns per tile
-
-export interface ConvGeom {
-  n: number; cin: number; h: number; w: number; // image side
-  cout: number; ho: number; wo: number; // output side
-  groups: number; kh: number; kw: number;
-  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
-}
+export { TILE_FLOATS, type ConvGeom } from '../kernels/conv.js';
 
 export type Pair = number | number[];
 
@@ -64,100 +58,29 @@ export function poolOut(h: number, k: number, s: number, p: number, d: number, c
   return o;
 }
 
-/** Output rows per im2col band for `colRows` column rows of width `wo`. */
-function bandRows(colRows: number, wo: number, ho: number): number {
-  return Math.max(1, Math.min(ho, Math.floor(TILE_FLOATS / Math.max(1, colRows * wo))));
+/** groups = Cin > 1: each output channel reads one input channel (Cin = groups = 1 stays a GEMM). */
+function depthwise(g: ConvGeom): boolean {
+  return g.groups === g.cin && g.cin > 1;
 }
 
-/** 1×1 kernel, stride 1, no padding: the image itself is the column matrix. */
-function pointwise(g: ConvGeom): boolean {
-  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.ho === g.h && g.wo === g.w;
-}
-
-/** The exact extent a kernel touches of a rows×n block with leading dimension ld at off (so a WASM
- *  binding copies only that, not the rest of the buffer). */
-function block(a: Float32Array, off: number, rows: number, ld: number, n: number): Float32Array {
-  return a.subarray(off, off + (rows - 1) * ld + n);
-}
-
-/** y[n, g·Og + o] = W[g·Og + o] · im2col(x[n, g·Cg ...]):  per image and group, one gemm per band. */
+/** y = conv2d(x, W) (no bias). */
 export function convForward(x: Float32Array, wt: Float32Array, g: ConvGeom): Float32Array {
-  const { gemm, im2col } = kernels();
-  const cg = g.cin / g.groups, og = g.cout / g.groups, K = cg * g.kh * g.kw;
-  const hw = g.h * g.w, howo = g.ho * g.wo;
-  const y = new Float32Array(g.n * g.cout * howo);
-  const rows = bandRows(K, g.wo, g.ho);
-  const cols = pointwise(g) ? null : new Float32Array(K * rows * g.wo);
-  for (let n = 0; n < g.n; n++) {
-    for (let gr = 0; gr < g.groups; gr++) {
-      const xg = x.subarray((n * g.cin + gr * cg) * hw, (n * g.cin + (gr + 1) * cg) * hw);
-      const yOff = (n * g.cout + gr * og) * howo;
-      const wg = wt.subarray(gr * og * K, (gr + 1) * og * K);
-      if (cols === null) {
-        gemm(og, howo, K, wg, K, false, xg, hw, false, block(y, yOff, og, howo, howo), howo, false);
-        continue;
-      }
-      for (let r0 = 0; r0 < g.ho; r0 += rows) {
-        const rc = Math.min(rows, g.ho - r0), nc = rc * g.wo, band = cols.subarray(0, K * nc);
-        im2col(xg, cg, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, r0, rc, g.wo, band);
-        gemm(og, nc, K, wg, K, false, band, nc, false, block(y, yOff + r0 * g.wo, og, howo, nc), howo, false);
-      }
-    }
-  }
+  const y = new Float32Array(convSizes(g).y), k = kernels();
+  (depthwise(g) ? k.depthwise : k.conv)('forward', x, wt, g, y);
   return y;
 }
 
-/** The adjoint of convForward in x: x[n, g·Cg ...] = col2im(W_gᵀ · y[n, g·Og ...]). */
+/** conv2d's adjoint in x applied to y (conv_transpose2d without bias). */
 export function convTranspose(y: Float32Array, wt: Float32Array, g: ConvGeom): Float32Array {
-  const { gemm, col2im } = kernels();
-  const cg = g.cin / g.groups, og = g.cout / g.groups, K = cg * g.kh * g.kw;
-  const hw = g.h * g.w, howo = g.ho * g.wo;
-  const x = new Float32Array(g.n * g.cin * hw);
-  const rows = bandRows(K, g.wo, g.ho);
-  const cols = pointwise(g) ? null : new Float32Array(K * rows * g.wo);
-  for (let n = 0; n < g.n; n++) {
-    for (let gr = 0; gr < g.groups; gr++) {
-      const xg = x.subarray((n * g.cin + gr * cg) * hw, (n * g.cin + (gr + 1) * cg) * hw);
-      const yOff = (n * g.cout + gr * og) * howo;
-      const wg = wt.subarray(gr * og * K, (gr + 1) * og * K);
-      if (cols === null) {
-        gemm(K, howo, og, wg, K, true, block(y, yOff, og, howo, howo), howo, false, xg, hw, false);
-        continue;
-      }
-      for (let r0 = 0; r0 < g.ho; r0 += rows) {
-        const rc = Math.min(rows, g.ho - r0), nc = rc * g.wo, band = cols.subarray(0, K * nc);
-        gemm(K, nc, og, wg, K, true, block(y, yOff + r0 * g.wo, og, howo, nc), howo, false, band, nc, false);
-        col2im(band, cg, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, r0, rc, g.wo, xg);
-      }
-    }
-  }
+  const x = new Float32Array(convSizes(g).x), k = kernels();
+  (depthwise(g) ? k.depthwise : k.conv)('input', y, wt, g, x);
   return x;
 }
 
-/** ∂L/∂W for y = conv(x, W):  dW[g·Og ...] = Σ_n Σ_bands dy_g · colsᵀ  (gemm transB + accumulate). */
+/** ∂L/∂W for y = conv2d(x, W) and ∂L/∂y = dy. */
 export function convWeight(x: Float32Array, dy: Float32Array, g: ConvGeom): Float32Array {
-  const { gemm, im2col } = kernels();
-  const cg = g.cin / g.groups, og = g.cout / g.groups, K = cg * g.kh * g.kw;
-  const hw = g.h * g.w, howo = g.ho * g.wo;
-  const dw = new Float32Array(g.cout * K);
-  const rows = bandRows(K, g.wo, g.ho);
-  const cols = pointwise(g) ? null : new Float32Array(K * rows * g.wo);
-  for (let n = 0; n < g.n; n++) {
-    for (let gr = 0; gr < g.groups; gr++) {
-      const xg = x.subarray((n * g.cin + gr * cg) * hw, (n * g.cin + (gr + 1) * cg) * hw);
-      const yOff = (n * g.cout + gr * og) * howo;
-      const dwg = dw.subarray(gr * og * K, (gr + 1) * og * K);
-      if (cols === null) {
-        gemm(og, K, howo, block(dy, yOff, og, howo, howo), howo, false, xg, hw, true, dwg, K, true);
-        continue;
-      }
-      for (let r0 = 0; r0 < g.ho; r0 += rows) {
-        const rc = Math.min(rows, g.ho - r0), nc = rc * g.wo, band = cols.subarray(0, K * nc);
-        im2col(xg, cg, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, r0, rc, g.wo, band);
-        gemm(og, K, nc, block(dy, yOff + r0 * g.wo, og, howo, nc), howo, false, band, nc, true, dwg, K, true);
-      }
-    }
-  }
+  const dw = new Float32Array(convSizes(g).w), k = kernels();
+  (depthwise(g) ? k.depthwise : k.conv)('weight', x, dy, g, dw);
   return dw;
 }
 

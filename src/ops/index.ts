@@ -9,6 +9,7 @@ import { avg_pool2d_backward } from './avg_pool2d_backward.js';
 import { cat } from './cat.js';
 import { batch_norm } from './batch_norm.js';
 import { binary_cross_entropy_with_logits } from './binary_cross_entropy_with_logits.js';
+import { constant_pad2d } from './constant_pad2d.js';
 import { conv2d } from './conv2d.js';
 import { conv2d_weight } from './conv2d_weight.js';
 import { conv_transpose2d } from './conv_transpose2d.js';
@@ -52,6 +53,7 @@ export const ops = {
   cat,
   batch_norm,
   binary_cross_entropy_with_logits,
+  constant_pad2d,
   conv2d,
   conv2d_weight,
   conv_transpose2d,

@@ -4,6 +4,7 @@
 //   vmax = max(vmax, v) (amsgrad);  denom = sqrt(v or vmax) / sqrt(1 − β2^t) + eps
 //   p −= lr / (1 − β1^t) · m / denom
 // State per parameter: step (number), exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad) as Float32Array.
+import { kernels } from '../backend.js';
 import type { Tensor } from '../tensor.js';
 import { checkBuffer, checkNonNegative, evalClosure, Optimizer, type Closure, type ParamsArg, type ParamState } from './optimizer.js';
 
@@ -16,39 +17,17 @@ export interface AdamOptions {
 }
 
 /**
- * The per-element update of one parameter (the one loop a WASM kernel would replace).
- * Updates p, m, v (and vmax when non-null) in place; t is the step number starting at 1.
+ * Updates p, m, v (and vmax when non-null) in place for step t (starting at 1) with the active
+ * backend's `adam` kernel (src/kernels/adam.ts: torch's float32 op sequence).
  */
 export function adamUpdate(
   p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null,
   t: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
 ): void {
-  const stepSize = lr / (1 - beta1 ** t);
-  const invBc2Sqrt = 1 / Math.sqrt(1 - beta2 ** t);
-  const c1 = 1 - beta1, c2 = 1 - beta2;
-  const n = p.length;
-  // m and v are rounded to float32 (Math.fround) before use, exactly as stored (torch keeps them float32).
-  if (vmax === null) {
-    for (let i = 0; i < n; i++) {
-      const gi = g[i] + weightDecay * p[i];
-      const mi = Math.fround(beta1 * m[i] + c1 * gi);
-      const vi = Math.fround(beta2 * v[i] + c2 * gi * gi);
-      m[i] = mi;
-      v[i] = vi;
-      p[i] -= stepSize * mi / (Math.sqrt(vi) * invBc2Sqrt + eps);
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const gi = g[i] + weightDecay * p[i];
-      const mi = Math.fround(beta1 * m[i] + c1 * gi);
-      const vi = Math.fround(beta2 * v[i] + c2 * gi * gi);
-      m[i] = mi;
-      v[i] = vi;
-      const vh = vmax[i] < vi ? vi : vmax[i];
-      vmax[i] = vh;
-      p[i] -= stepSize * mi / (Math.sqrt(vh) * invBc2Sqrt + eps);
-    }
-  }
+  // torch computes these in float64 (Python floats) and hands them to float32 kernels.
+  const f = Math.fround;
+  const stepSize = lr / (1 - beta1 ** t), bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+  kernels().adam(p, g, m, v, vmax, p.length, f(beta1), f(1 - beta1), f(beta2), f(1 - beta2), f(-stepSize), f(bc2Sqrt), f(eps), f(weightDecay));
 }
 
 /**

@@ -3,7 +3,10 @@
 // _gather_flat_grad). Stored vectors (direction, history, previous gradient) are float32 like
 // torch's, which halves the memory of a long history on a large image; every dot product,
 // norm and the two-loop recursion are computed in float64.
-// NOTE: memory is about 2·history_size·numel·4 bytes (100 × a 512² RGB image ≈ 630 MB).
+// NOTE: memory is 2·history_size·numel·4 bytes of history (100 × a 512² RGB image ≈ 630 MB) plus,
+// during an evaluation, d and the last gathered gradient (float32, numel each; torch keeps a third,
+// its separate prev_flat_grad); the two-loop recursion adds one float64 vector while it runs; only
+// the strong-Wolfe line search keeps a copy of the parameters.
 // State (keyed by the first parameter, as in torch): func_evals, n_iter, d, t, old_dirs, old_stps,
 // ro, H_diag, prev_flat_grad, prev_loss; it persists across step() calls.
 import type { Tensor } from '../tensor.js';
@@ -187,11 +190,11 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     }
     return out;
   }
-  /** params = x + t·d (x: saved float32 copies; rounded once to float32). */
-  private setParams(x: Float32Array[], t: number, d: Vec): void {
+  /** params = x + t·d (x: saved float32 copies, null: the params themselves, torch's _add_grad; rounded once to float32). */
+  private setParams(x: Float32Array[] | null, t: number, d: Vec): void {
     let off = 0;
     this.params.forEach((p, j) => {
-      const xj = x[j], pd = p.data;
+      const pd = p.data, xj = x === null ? pd : x[j];
       for (let i = 0; i < pd.length; i++) pd[i] = xj[i] + t * d[off + i];
       off += pd.length;
     });
@@ -249,14 +252,15 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
           al[i] = dot(oldStps[i], q) * ro[i];
           axpy(q, -al[i], oldDirs[i]);
         }
-        const r = scaled(q, hDiag);
+        const r = q; // r = H_diag·q, in place
+        for (let i = 0; i < r.length; i++) r[i] *= hDiag;
         for (let i = 0; i < oldDirs.length; i++) {
           const be = dot(oldDirs[i], r) * ro[i];
           axpy(r, al[i] - be, oldStps[i]);
         }
         d = Float32Array.from(r);
       }
-      prevFlatGrad = flatGrad.slice();
+      prevFlatGrad = flatGrad; // flatGrad is never written in place (each gather is a new array): no copy
       prevLoss = loss;
       // first-step scaling, only on the very first iteration
       t = globalIter === 1 ? Math.min(1, 1 / flatGrad.reduce((a, v) => a + Math.abs(v), 0)) * lr : lr;
@@ -264,8 +268,8 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
       if (gtd > -tolChange) break;
 
       let lsEvals = 0;
-      const x = this.params.map((p) => p.data.slice());
       if (lineSearch === 'strong_wolfe') {
+        const x = this.params.map((p) => p.data.slice());
         const dir = d!;
         const directional = (tt: number): [number, Vec] => {
           this.setParams(x, tt, dir);
@@ -277,7 +281,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
         [loss, flatGrad, t, lsEvals] = strongWolfe(directional, t, dir, loss, flatGrad, gtd);
         this.setParams(x, t, dir);
       } else {
-        this.setParams(x, t, d!);
+        this.setParams(null, t, d!);
         if (nIter !== maxIter) {
           loss = evaluate();
           flatGrad = this.gatherFlatGrad();

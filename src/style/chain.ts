@@ -2,8 +2,11 @@
 // chain forward and then backward by hand, layer by layer, instead of recording one autograd graph
 // over the whole network. Same mathematics as autograd on GatysLoss.evaluate (the tests check the
 // gradients agree), but what stays alive between the passes is only:
-//   - one byte per ReLU element (its mask) and the argmax of each max pool,
-//   - ∂loss/∂h at each loss layer (given by the layer's loss function when the forward reaches it),
+//   - one bit per ReLU element (its mask) and the argmax of each max pool,
+//   - ∂loss/∂h at each loss layer (computed when the forward reaches it), except at the image's
+//     first convolution and its ReLU: their gradient would be the largest array of the chain (64
+//     channels at full size), so the backward recomputes that activation (one conv with Cin = 3,
+//     ~1/20 of conv1_2's work) and adds the gradient only then,
 // while autograd keeps every conv output and every ReLU output (≈ 2 GB through relu3_2 at 1024²).
 // ReLUs run in place on the conv output they follow. The per-layer steps are ops:
 //   conv   forward F.conv2d,           backward F.conv_transpose2d(g, W) (∂x of conv2d)
@@ -14,31 +17,46 @@ import { noGrad } from '../autograd.js';
 import { F } from '../ops/index.js';
 import { Conv2d } from '../nn/conv.js';
 import { AvgPool2d, MaxPool2d } from '../nn/pooling.js';
+import type { Module } from '../nn/module.js';
 import type { VGG } from './vgg.js';
 
 /**
- * The loss of one layer: records its value itself and returns ∂loss/∂h (a new array the chain may
- * modify, h's size) when wantGrad, else null. h must not be modified.
+ * A layer loss's gradient as a function of the layer's activation h: with `into` null it returns
+ * ∂loss/∂h as a new array (float32, the chain may modify it); else it adds it into `into`
+ * (into[j] = float32(into[j] + ∂loss/∂h[j]), the same rounding as adding the new array) and returns into.
  */
-export type LayerLossFn = (h: Tensor, wantGrad: boolean) => Float32Array | null;
+export type LayerGradFn = (h: Tensor, into: Float32Array | null) => Float32Array;
 
-/** d = max(d, 0); mask[j] = 1 where d[j] > 0 (NaN → 0, as the relu op). */
+/**
+ * The loss of one layer: records its value itself (h must not be modified) and, when wantGrad,
+ * returns its gradient function (the chain calls it with this h, or later with h recomputed).
+ */
+export type LayerLossFn = (h: Tensor, wantGrad: boolean) => LayerGradFn | null;
+
+/** Told the bytes of each array the chain has stopped using (e.g. to collect garbage every so many MB). */
+export type ReleaseHook = (bytes: number) => void;
+
+/** d = max(d, 0); bit j of mask (byte j >> 3, bit j & 7) set where d[j] > 0 (NaN → 0, as the relu op). */
 function reluInPlace(d: Float32Array, mask: Uint8Array | null): void {
   const n = d.length;
   if (mask === null) {
     for (let j = 0; j < n; j++) if (!(d[j] > 0)) d[j] = 0;
     return;
   }
-  for (let j = 0; j < n; j++) {
-    if (d[j] > 0) mask[j] = 1;
-    else d[j] = 0;
+  for (let b = 0, j = 0; j < n; b++) {
+    let bits = 0;
+    for (let k = 0, end = Math.min(n, j + 8); j < end; j++, k++) {
+      if (d[j] > 0) bits |= 1 << k;
+      else d[j] = 0;
+    }
+    mask[b] = bits;
   }
 }
 
-/** g[j] = 0 where mask[j] = 0. */
+/** g[j] = 0 where bit j of mask is clear. */
 function maskInPlace(g: Float32Array, mask: Uint8Array): void {
   const n = g.length;
-  for (let j = 0; j < n; j++) if (mask[j] === 0) g[j] = 0;
+  for (let j = 0; j < n; j++) if ((mask[j >> 3] & (1 << (j & 7))) === 0) g[j] = 0;
 }
 
 function addInPlace(a: Float32Array, b: Float32Array): void {
@@ -72,74 +90,107 @@ function maxPool2x2(h: Tensor): { out: Tensor; indices: Tensor } {
   return { out: new Tensor(out, [n, c, ho, wo]), indices: new Tensor(idx, [n, c, ho, wo]) };
 }
 
+/** What the backward of one layer needs from its forward. */
+interface Saved {
+  mask: Uint8Array | null;
+  indices: Tensor | null;
+}
+
+/** Module i of the chain on h; with `save`, what its backward needs. ReLUs run in place on a conv output. */
+function forwardLayer(mods: readonly Module[], i: number, h: Tensor, save: boolean): [Tensor, Saved] {
+  const m = mods[i], saved: Saved = { mask: null, indices: null };
+  if (m instanceof Conv2d) {
+    if (m.stride.some((s) => s !== 1) || m.dilation.some((d) => d !== 1) || m.groups !== 1) throw new Error('chainValueAndGrad: only stride-1, undilated, ungrouped convolutions');
+    return [F.conv2d(h, m.weight, m.bias, { padding: m.padding }), saved];
+  }
+  if (m instanceof MaxPool2d) {
+    const plain = m.kernel_size.every((k) => k === 2) && m.stride.every((s) => s === 2) && m.padding.every((p) => p === 0) && m.dilation.every((d) => d === 1) && !m.ceil_mode;
+    if (!plain) throw new Error('chainValueAndGrad: only 2×2 stride-2 max pooling');
+    const r = maxPool2x2(h);
+    if (save) saved.indices = r.indices;
+    return [r.out, saved];
+  }
+  if (m instanceof AvgPool2d) return [m.forward(h), saved];
+  // ReLU: in place on a conv output this function owns, else on a copy
+  const own = i > 0 && mods[i - 1] instanceof Conv2d;
+  const d = own ? h.data : h.data.slice();
+  if (save) saved.mask = new Uint8Array((d.length + 7) >> 3);
+  reluInPlace(d, saved.mask);
+  return [new Tensor(d, h.shape), saved];
+}
+
+/** Layer i is the image's first conv or the activation right after it (cheap to recompute). */
+function recomputable(mods: readonly Module[], i: number): boolean {
+  return mods[0] instanceof Conv2d && (i === 0 || (i === 1 && !(mods[1] instanceof Conv2d || mods[1] instanceof MaxPool2d || mods[1] instanceof AvgPool2d)));
+}
+
 /**
  * Runs the VGG on x (its input space) up to the deepest layer in `losses`, calls each layer's
- * loss on its activations, and (if wantGrad) returns ∂(Σ losses)/∂x.
+ * loss on its activations, and (if wantGrad) returns ∂(Σ losses)/∂x. `release` (optional) is told
+ * the bytes of each array the chain stops using, as soon as it does: a dead typed array is freed
+ * only when the JS engine next collects, and a busy chain otherwise leaves several dead activations
+ * resident (≈ 0.4 GB at 1024²), so the Node CLI collects every 64 MB (v8Collector).
  */
-export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<number, LayerLossFn>, wantGrad: boolean): Tensor | null {
+export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<number, LayerLossFn>, wantGrad: boolean, release?: ReleaseHook): Tensor | null {
   const mods = vgg.features.children();
   const last = Math.max(...losses.keys());
   if (!(last < mods.length)) throw new Error(`chainValueAndGrad: layer index ${last} is past the network's ${mods.length} layers`);
-  const masks: (Uint8Array | null)[] = [], pools: (Tensor | null)[] = [], grads: (Float32Array | null)[] = [];
+  const saved: (Saved | null)[] = [], grads: (Float32Array | LayerGradFn | null)[] = [];
   const inShapes: number[][] = [], outShapes: number[][] = [];
+  // Each layer's step is a function of its own returning the bytes it stopped using: the hook runs
+  // after that frame is gone, when no stack slot still points at those arrays.
   let h = new Tensor(x.data, x.shape);
-  noGrad(() => {
-    for (let i = 0; i <= last; i++) {
-      const m = mods[i], inShape = h.shape;
-      masks.push(null);
-      pools.push(null);
-      if (m instanceof Conv2d) {
-        if (m.stride.some((s) => s !== 1) || m.dilation.some((d) => d !== 1) || m.groups !== 1) throw new Error('chainValueAndGrad: only stride-1, undilated, ungrouped convolutions');
-        h = F.conv2d(h, m.weight, m.bias, { padding: m.padding });
-      } else if (m instanceof MaxPool2d) {
-        const plain = m.kernel_size.every((k) => k === 2) && m.stride.every((s) => s === 2) && m.padding.every((p) => p === 0) && m.dilation.every((d) => d === 1) && !m.ceil_mode;
-        if (!plain) throw new Error('chainValueAndGrad: only 2×2 stride-2 max pooling');
-        const r = maxPool2x2(h);
-        h = r.out;
-        if (wantGrad) pools[i] = r.indices;
-      } else if (m instanceof AvgPool2d) {
-        h = m.forward(h);
-      } else {
-        // ReLU: in place on a conv output this function owns, else on a copy
-        const own = i > 0 && mods[i - 1] instanceof Conv2d;
-        const d = own ? h.data : h.data.slice();
-        const mask = wantGrad ? new Uint8Array(d.length) : null;
-        reluInPlace(d, mask);
-        h = new Tensor(d, h.shape);
-        masks[i] = mask;
-      }
-      inShapes.push(inShape.slice());
-      outShapes.push(h.shape.slice());
-      const loss = losses.get(i);
-      grads.push(loss === undefined ? null : loss(h, wantGrad));
+  const forwardStep = (i: number): number => {
+    const inShape = h.shape, input = h.data;
+    let s: Saved;
+    [h, s] = forwardLayer(mods, i, h, wantGrad);
+    saved.push(s);
+    inShapes.push(inShape.slice());
+    outShapes.push(h.shape.slice());
+    const fn = losses.get(i)?.(h, wantGrad) ?? null;
+    // the deepest layer's gradient is used at once: recomputing it would gain nothing
+    grads.push(fn === null || (i < last && recomputable(mods, i)) ? fn : fn(h, null));
+    return input !== h.data && input !== x.data ? input.byteLength : 0;
+  };
+  const steps = (from: number, to: number, step: (i: number) => number) => noGrad(() => {
+    for (let i = from; from <= to ? i <= to : i >= to; i += from <= to ? 1 : -1) {
+      const bytes = step(i);
+      if (bytes > 0) release?.(bytes);
     }
   });
+  steps(0, last, forwardStep);
   if (!wantGrad) return null;
   let g: Float32Array | null = null;
-  noGrad(() => {
-    for (let i = last; i >= 0; i--) {
-      const gl = grads[i];
-      if (gl !== null) {
-        if (g === null) g = gl;
-        else addInPlace(g, gl);
-      }
-      grads[i] = null;
-      if (g === null) continue;
-      const m = mods[i], inShape = inShapes[i];
-      const gt = (d: Float32Array) => new Tensor(d, outShapes[i]);
-      if (m instanceof Conv2d) g = F.conv_transpose2d(gt(g), m.weight, null, { padding: m.padding }).data;
-      else if (m instanceof MaxPool2d) g = F.max_pool2d_backward(gt(g), pools[i]!, { input_size: inShape.slice(-2) }).data;
-      else if (m instanceof AvgPool2d) {
-        g = F.avg_pool2d_backward(gt(g), {
-          kernel_size: m.kernel_size, stride: m.stride, padding: m.padding, ceil_mode: m.ceil_mode, count_include_pad: m.count_include_pad, input_size: inShape.slice(-2),
-        }).data;
-      } else {
-        maskInPlace(g, masks[i]!);
-      }
-      masks[i] = null;
-      pools[i] = null;
+  const backwardStep = (i: number): number => {
+    let freed = 0;
+    const gl = grads[i];
+    grads[i] = null;
+    if (typeof gl === 'function') {
+      let r = new Tensor(x.data, x.shape);
+      for (let j = 0; j <= i; j++) r = forwardLayer(mods, j, r, false)[0];
+      g = gl(r, g);
+      freed += r.data.byteLength;
+    } else if (gl !== null) {
+      if (g === null) g = gl;
+      else addInPlace(g, gl);
     }
-  });
+    const s = saved[i]!;
+    saved[i] = null;
+    if (g === null) return freed;
+    const m = mods[i], inShape = inShapes[i], gOut: Float32Array = g;
+    const gt = (d: Float32Array) => new Tensor(d, outShapes[i]);
+    if (m instanceof Conv2d) g = F.conv_transpose2d(gt(g), m.weight, null, { padding: m.padding }).data;
+    else if (m instanceof MaxPool2d) g = F.max_pool2d_backward(gt(g), s.indices!, { input_size: inShape.slice(-2) }).data;
+    else if (m instanceof AvgPool2d) {
+      g = F.avg_pool2d_backward(gt(g), {
+        kernel_size: m.kernel_size, stride: m.stride, padding: m.padding, ceil_mode: m.ceil_mode, count_include_pad: m.count_include_pad, input_size: inShape.slice(-2),
+      }).data;
+    } else {
+      maskInPlace(g, s.mask!);
+    }
+    return freed + (gOut !== g ? gOut.byteLength : 0);
+  };
+  steps(last, 0, backwardStep);
   return g === null ? Tensor.zeros(x.shape) : new Tensor(g, x.shape);
 }
 
@@ -147,13 +198,13 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
  * The activations of `layers` (by features index) for x, without a graph, ReLUs in place: the
  * forward half of chainValueAndGrad (for the content and style targets).
  */
-export function chainFeatures(vgg: VGG, x: Tensor, layers: readonly number[]): Map<number, Tensor> {
+export function chainFeatures(vgg: VGG, x: Tensor, layers: readonly number[], release?: ReleaseHook): Map<number, Tensor> {
   const out = new Map<number, Tensor>();
   // a conv output is overwritten by the in-place ReLU after it: return a copy of those
   const mods = vgg.features.children(), last = Math.max(...layers);
   chainValueAndGrad(vgg, x, new Map(layers.map((i) => [i, (h: Tensor) => {
     out.set(i, mods[i] instanceof Conv2d && i < last ? new Tensor(h.data.slice(), h.shape) : h);
     return null;
-  }])), false);
+  }])), false, release);
   return out;
 }

@@ -14,7 +14,7 @@ import { enableGrad, noGrad } from '../autograd.js';
 import { F } from '../ops/index.js';
 import { fmt, ShapeError } from '../shape.js';
 import type { VGG } from './vgg.js';
-import { chainFeatures, chainValueAndGrad, type LayerLossFn } from './chain.js';
+import { chainFeatures, chainValueAndGrad, type LayerLossFn, type ReleaseHook } from './chain.js';
 
 /** A layer and its weight in the content or style sum. */
 export interface WeightedLayer {
@@ -105,6 +105,48 @@ export function minImageSide(vgg: VGG, layers: readonly string[]): number {
 }
 
 /**
+ * gram(h) without a graph. (A function of its own: an arrow `() => F.gram(h)` inside a layer's loss
+ * would put h in the context that the returned gradient function shares, and keep it alive.)
+ */
+function gramOf(h: Tensor): Float32Array {
+  return noGrad(() => F.gram(h)).data;
+}
+
+/** Channels of S·F computed at a time in layerGrad: at most this many floats of temporary. */
+const BAND_FLOATS = 16 << 20;
+
+/**
+ * The gradient of one layer's terms at its activation F [1, C, N] (LayerGradFn):
+ *   content w·mean((F − P)²):  kc·(F − P),            kc = 2w·content_weight/(C·N)
+ *   style   w·mean((G − A)²):  ks·S·F, S = D + Dᵀ,     ks = 2w·style_weight/(C²·C·N), D = G − A
+ * (∂/∂F of mean((G − A)²) = (2/C²)·(D + Dᵀ)·F/(C·N)). S·F is computed a band of output channels at
+ * a time, so the temporary stays ≤ BAND_FLOATS (a full one is as large as F: 256 MB at relu1_1 of
+ * a 1024² image); each element is rounded as float32(float32(kc·(F − P)) + ks·(S·F)), then added.
+ */
+export function layerGrad(act: Tensor, into: Float32Array | null, p: Float32Array | null, kc: number, S: Float32Array | null, ks: number,
+  bandFloats = BAND_FLOATS, release?: ReleaseHook): Float32Array {
+  const f = act.data, [, C, H, W] = act.shape, N = H * W;
+  const out = into ?? new Float32Array(f.length);
+  const rows = S === null ? C : Math.max(1, Math.min(C, Math.floor(bandFloats / N)));
+  const feats = new Tensor(f, [C, N]);
+  // one band per call, so that its S·F rows are garbage (and released) once the call returns
+  const band = (r0: number, r1: number): number => {
+    const sf = S === null ? null : noGrad(() => F.matmul(new Tensor(S.subarray(r0 * C, r1 * C), [r1 - r0, C]), feats)).data;
+    for (let j = r0 * N, q = 0; j < r1 * N; j++, q++) {
+      const cg = p === null ? 0 : Math.fround(kc * (f[j] - p[j]));
+      const v = sf === null ? cg : Math.fround(cg + ks * sf[q]);
+      out[j] = into === null ? v : out[j] + v;
+    }
+    return sf === null ? 0 : sf.byteLength;
+  };
+  for (let r0 = 0; r0 < C; r0 += rows) {
+    const bytes = band(r0, Math.min(C, r0 + rows));
+    if (bytes > 0) release?.(bytes);
+  }
+  return out;
+}
+
+/**
  * The Gatys objective for fixed targets: build it once from the content and style images (targets
  * are computed without a graph), then evaluate it at any image x (network input space).
  */
@@ -118,6 +160,7 @@ export class GatysLoss {
   /** A_l (blended), by style layer. */
   readonly styleTargets = new Map<string, Tensor>();
   private readonly layers: string[];
+  private readonly release?: ReleaseHook;
 
   /**
    * @param content the content image in network space [1, 3, H, W]
@@ -125,11 +168,14 @@ export class GatysLoss {
    */
   constructor(vgg: VGG, content: Tensor, styles: readonly Tensor[], opts: {
     contentLayers: WeightedLayer[]; styleLayers: WeightedLayer[]; weights: LossWeights; blend?: readonly number[];
+    /** Told the bytes of every array the chain drops (chainValueAndGrad's hook; kept for valueAndGrad). */
+    release?: ReleaseHook;
   }) {
     this.vgg = vgg;
     this.contentLayers = opts.contentLayers;
     this.styleLayers = opts.styleLayers;
     this.weights = opts.weights;
+    this.release = opts.release;
     for (const [k, v] of Object.entries(this.weights)) {
       if (!Number.isFinite(v) || v < 0) throw new RangeError(`style transfer: ${k} weight must be a finite number ≥ 0, got ${v}`);
     }
@@ -155,18 +201,19 @@ export class GatysLoss {
     noGrad(() => {
       const cNames = this.contentLayers.map((l) => l.name);
       check(content, 'content image', cNames);
-      const byIndex = (x: Tensor, names: string[]) => {
-        const f = chainFeatures(vgg, x, names.map((n) => vgg.indexOf(n)));
-        return new Map(names.map((n) => [n, f.get(vgg.indexOf(n))!]));
-      };
-      const feats = byIndex(content, cNames);
-      for (const n of cNames) this.contentTargets.set(n, feats.get(n)!);
+      const feats = chainFeatures(vgg, content, cNames.map((n) => vgg.indexOf(n)), this.release);
+      for (const n of cNames) this.contentTargets.set(n, feats.get(vgg.indexOf(n))!);
       const sNames = this.styleLayers.map((l) => l.name);
       styles.forEach((s, i) => {
         check(s, `style image ${styles.length > 1 ? i + 1 : ''}`.trim(), sNames);
-        const sf = byIndex(s, sNames);
+        // each Gram matrix when the forward reaches its layer: the style features are not kept
+        const grams = new Map<string, Tensor>();
+        chainValueAndGrad(vgg, s, new Map(sNames.map((n) => [vgg.indexOf(n), (h: Tensor) => {
+          grams.set(n, F.gram(h));
+          return null;
+        }])), false, this.release);
         for (const n of sNames) {
-          const g = F.mul(F.gram(sf.get(n)!), blend[i] / bsum);
+          const g = F.mul(grams.get(n)!, blend[i] / bsum);
           const prev = this.styleTargets.get(n);
           this.styleTargets.set(n, prev === undefined ? g : F.add(prev, g));
         }
@@ -191,38 +238,38 @@ export class GatysLoss {
     for (const name of this.layers) {
       const c = this.contentLayers.find((l) => l.name === name), s = this.styleLayers.find((l) => l.name === name);
       fns.set(this.vgg.indexOf(name), (h, withGrad) => {
-        const f = h.data, n = f.length, [, C, H, W] = h.shape, N = H * W;
-        const g = withGrad ? new Float32Array(n) : null;
+        const f = h.data, n = f.length, [, C] = h.shape;
+        let p: Float32Array | null = null;
         if (c !== undefined) {
-          // w·mean((F − P)²);  ∂/∂F = 2w(F − P)/n
-          const p = this.contentTarget(name, h).data, k = (2 * c.weight * cw) / n;
+          // w·mean((F − P)²)
+          p = this.contentTarget(name, h).data;
           let acc = 0;
           for (let i = 0; i < n; i++) {
             const d = f[i] - p[i];
             acc += d * d;
-            if (g !== null) g[i] = k * d;
           }
           contentLayers[name] = f32(c.weight * f32(acc / n));
         }
+        let S: Float32Array | null = null;
         if (s !== undefined) {
-          // w·mean((G − A)²), G = F·Fᵀ/(C·N);  ∂/∂F = (2w/C²)·(D + Dᵀ)·F/(C·N), D = G − A
-          const G = noGrad(() => F.gram(h)).data, A = this.styleTargets.get(name)!.data;
+          // w·mean((G − A)²), G = F·Fᵀ/(C·N)
+          const G = gramOf(h), A = this.styleTargets.get(name)!.data;
           const D = new Float32Array(C * C);
           let acc = 0;
           for (let i = 0; i < C * C; i++) acc += (D[i] = G[i] - A[i]) ** 2;
           styleLayers[name] = f32(s.weight * f32(acc / (C * C)));
-          if (g !== null) {
-            const S = new Float32Array(C * C);
+          if (withGrad) {
+            S = new Float32Array(C * C);
             for (let i = 0; i < C; i++) for (let j = 0; j < C; j++) S[i * C + j] = D[i * C + j] + D[j * C + i];
-            const dF = noGrad(() => F.matmul(new Tensor(S, [C, C]), new Tensor(f, [C, N]))).data;
-            const k = (2 * s.weight * sw) / (C * C * C * N);
-            for (let i = 0; i < n; i++) g[i] += k * dF[i];
           }
         }
-        return g;
+        if (!withGrad) return null;
+        const kc = c === undefined ? 0 : (2 * c.weight * cw) / n;
+        const ks = s === undefined ? 0 : (2 * s.weight * sw) / (C * C * n);
+        return (act, into) => layerGrad(act, into, p, kc, S, ks, BAND_FLOATS, this.release);
       });
     }
-    const grad = chainValueAndGrad(this.vgg, x, fns, wantGrad);
+    const grad = chainValueAndGrad(this.vgg, x, fns, wantGrad, this.release);
     // the terms summed in float32 in the order evaluate() adds them (layers in the order given)
     let content = 0, style = 0;
     const cl: Record<string, number> = {}, sl: Record<string, number> = {};

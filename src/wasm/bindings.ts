@@ -1,12 +1,16 @@
 // bindWasmKernels: the `Kernels` contract on top of a kernel module instance. Each binding checks
 // that the arrays hold the extent the kernel reads, copies in only that extent, calls the twin in
 // assembly/kernels/ and copies the written extent back (src/wasm/scratch.ts has the order rules).
-// With a Parallel (the 'threads' build on a shared memory, src/wasm/parallel.ts) big gemm and
-// im2col/col2im calls are split across the pool; the copies stay on the calling thread.
+// conv and depthwise copy each operand in once and run whole convolutions inside WASM. With a
+// Parallel (the 'threads' build on a shared memory, src/wasm/parallel.ts) big gemm and
+// im2col/col2im calls and the convolutions' units are split across the pool; the copies stay on
+// the calling thread.
 import type { Kernels } from '../kernels/index.js';
+import { convColsFloats, convRows, convSizes, convUnits, type ConvLoopKind } from '../kernels/conv.js';
+import { checkDepthwise } from '../kernels/depthwise.js';
 import type { WasmExports } from './exports.js';
-import type { Parallel } from './parallel.js';
-import { copyIn, copyOut, withScratch } from './scratch.js';
+import { CONV_KINDS, PARALLEL_MIN_FLOPS, type Parallel } from './parallel.js';
+import { copyIn, copyOut, f32View, withScratch } from './scratch.js';
 
 /** Floats spanned by `rows` rows of `cols` elements with leading dimension `ld` (0 if empty). */
 function extent(rows: number, cols: number, ld: number): number {
@@ -19,8 +23,52 @@ function need(kernel: string, name: string, arr: Float32Array, length: number): 
   }
 }
 
+// The operands of conv / depthwise (kind, a, b, g, out), as sizes of the geometry: forward
+// (x, wt → y), input (dy, wt → dx), weight (x, dy → dw).
+type Role = 'x' | 'y' | 'w';
+const ROLES: Record<ConvLoopKind, [Role, Role, Role]> = { forward: ['x', 'w', 'y'], input: ['y', 'w', 'x'], weight: ['x', 'y', 'w'] };
+
+/**
+ * conv or depthwise: checks the operands, copies a and b in once, runs the whole convolution inside
+ * WASM (the twin's band loops, or the depthwise kernel) — on the pool, the threads share its units
+ * or channels — and copies the result out once. Regions: a, b, out, columns, the workers' arenas.
+ */
+function bindConv(ex: WasmExports, par: Parallel | undefined, depthwise: boolean): Kernels['conv'] {
+  return (kind, a, b, g, out) => {
+    const name = `${depthwise ? 'depthwise' : 'conv'} ${kind}`, [ra, rb, rout] = ROLES[kind];
+    if (depthwise) checkDepthwise(name, g);
+    const sizes = convSizes(g);
+    const [aLen, bLen, outLen] = [sizes[ra], sizes[rb], sizes[rout]];
+    need(name, ra, a, aLen);
+    need(name, rb, b, bLen);
+    need(name, rout, out, outLen);
+    if (outLen === 0) return;
+    const k = CONV_KINDS.indexOf(kind), flops = 2 * sizes.y * (g.cin / g.groups) * g.kh * g.kw;
+    if (par !== undefined && par.threads > 1 && flops >= PARALLEL_MIN_FLOPS) par.wake();
+    // the pool's forward gives each thread its own column buffer
+    const colsLen = depthwise ? 0 : convColsFloats(g), colsBuffers = par !== undefined && kind === 'forward' ? par.threads : 1;
+    withScratch(ex, [aLen, bLen, outLen, colsLen * colsBuffers, par === undefined ? 0 : par.arenaBytes / 4], ([pa, pb, po, pcols, arena]) => {
+      copyIn(ex, pa, a, aLen);
+      copyIn(ex, pb, b, bLen);
+      if (depthwise) {
+        const args = [k, pa, pb, po, g.n, g.cin, g.cout / g.cin, g.h, g.w, g.ho, g.wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw] as const;
+        if (par !== undefined) par.depthwise(args, flops, arena);
+        else ex.depthwise(...args, 0, g.cin);
+      } else {
+        if (kind !== 'forward') f32View(ex, po, outLen).fill(0); // the gradients accumulate
+        if (par !== undefined) par.conv(kind, [pa, pb, po, pcols], colsLen, g, flops, arena);
+        else ex.conv(k, pa, pb, po, pcols, g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), 0, convUnits(kind, g));
+      }
+      copyOut(ex, po, out, outLen);
+    });
+  };
+}
+
 export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
   return {
+    conv: bindConv(ex, par, false),
+    depthwise: bindConv(ex, par, true),
+
     gemm(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate) {
       const aLen = transA ? extent(k, m, lda) : extent(m, k, lda);
       const bLen = transB ? extent(n, k, ldb) : extent(k, n, ldb);
@@ -103,6 +151,19 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
           px, //           image [c, h, w], accumulated into (byte offset)
         );
         copyOut(ex, px, x, xLen);
+      });
+    },
+
+    // Memory-bound (7 floats moved per element, ~10 flops): one thread; the copies dominate anyway.
+    adam(p, g, m, v, vmax, n, beta1, c1, beta2, c2, negStepSize, bc2Sqrt, eps, wd) {
+      const arrays = vmax === null ? [p, g, m, v] : [p, g, m, v, vmax];
+      const names = ['p', 'g', 'm', 'v', 'vmax'];
+      arrays.forEach((arr, i) => need('adam', names[i], arr, n));
+      if (n === 0) return;
+      withScratch(ex, arrays.map(() => n), (ptrs) => {
+        arrays.forEach((arr, i) => copyIn(ex, ptrs[i], arr, n));
+        ex.adam(ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4] ?? 0, n, beta1, c1, beta2, c2, negStepSize, bc2Sqrt, eps, wd);
+        arrays.forEach((arr, i) => { if (i !== 1) copyOut(ex, ptrs[i], arr, n); }); // g (1) is only read
       });
     },
   };

@@ -2,6 +2,13 @@
 // i32, arrays are byte offsets into `memory`. checkExports() verifies names and arities at load time,
 // so an ABI drift fails loudly instead of shifting arguments.
 
+/** n, c, m, h, w, ho, wo, kh, kw, sh, sw, ph, pw, dh, dw, c0, c1 of the depthwise kernel. */
+export type DepthwiseArgs = [n: number, c: number, m: number, h: number, w: number, ho: number, wo: number,
+  kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, c0: number, c1: number];
+/** The ConvGeom (n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw), rows per band, units [lo, hi) of the conv kernel. */
+export type ConvArgs = [n: number, cin: number, h: number, w: number, cout: number, ho: number, wo: number, groups: number,
+  kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, rows: number, lo: number, hi: number];
+
 export interface WasmExports {
   memory: WebAssembly.Memory;
   /** assembly/kernels/gemm.ts: same parameters as src/kernels/gemm.ts, arrays as byte offsets. */
@@ -17,6 +24,15 @@ export interface WasmExports {
   col2im(cols: number, c: number, h: number, w: number,
     kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
     oh0: number, ohCount: number, ow: number, x: number): void;
+  /** assembly/kernels/conv.ts: kind 0 forward / 1 input / 2 weight, the operands and the column
+   *  buffer as byte offsets; the gradients accumulate into out (zero it first). */
+  conv(kind: number, a: number, b: number, out: number, cols: number, ...geometry: ConvArgs): void;
+  /** assembly/kernels/depthwise.ts: kind as for conv, src/kernels/depthwise.ts's geometry spelled
+   *  out (m = Cout / Cin), arrays as byte offsets; computes input channels [c0, c1) only. */
+  depthwise(kind: number, a: number, b: number, out: number, ...geometry: DepthwiseArgs): void;
+  /** assembly/kernels/adam.ts: same parameters as src/kernels/adam.ts, arrays as byte offsets (vmax 0: none). */
+  adam(p: number, g: number, m: number, v: number, vmax: number, n: number,
+    beta1: number, c1: number, beta2: number, c2: number, negStepSize: number, bc2Sqrt: number, eps: number, wd: number): void;
   /** assembly/scratch.ts: reserves bytes (rounded up to 16), returns a 16-byte aligned offset. */
   scratch_alloc(bytes: number): number;
   /** assembly/scratch.ts: frees every region. */
@@ -32,6 +48,9 @@ export const WASM_FUNCTIONS = {
   gemm: 12,
   im2col: 16,
   col2im: 16,
+  conv: 24,
+  depthwise: 21,
+  adam: 14,
   scratch_alloc: 1,
   scratch_reset: 0,
   scratch_set_base: 2,

@@ -1,22 +1,34 @@
 // Instantiates the kernel module from its bytes (no platform imports: src/node/wasm.ts reads the
 // files, a browser would fetch them). Targets are the asconfig.json ones: 'release' (SIMD),
-// 'scalar' (no SIMD, same source) and 'debug' (SIMD, assertions on).
+// 'scalar' (no SIMD, same source), 'relaxed' (SIMD + relaxed SIMD: fused multiply-add in gemm) and
+// 'debug' (SIMD, assertions on).
 import { checkExports, type WasmExports } from './exports.js';
 
-export type WasmTarget = 'release' | 'scalar' | 'debug';
+export type WasmTarget = 'release' | 'scalar' | 'relaxed' | 'debug';
 
-// (module (func (result v128) v128.const i32x4 0 0 0 0)): validates only where SIMD exists.
-const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, //       type section: () → v128
-  0x03, 0x02, 0x01, 0x00, //                         function section: one function of type 0
-  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, //       code section: v128.const …
-  ...new Array<number>(16).fill(0), 0x0b, //         … 16 zero bytes, end
-]);
+/** (module (func (result v128) <body>)) with body one expression of instructions (< 128 bytes). */
+function probe(body: number[]): Uint8Array<ArrayBuffer> {
+  const code = [0x00, ...body, 0x0b]; // no locals, body, end
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, //  magic, version
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, //        type section: () → v128
+    0x03, 0x02, 0x01, 0x00, //                          function section: one function of type 0
+    0x0a, code.length + 2, 0x01, code.length, ...code, // code section: one body
+  ]);
+}
+
+const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)]; // v128.const i32x4 0 0 0 0
+const SIMD_PROBE = probe(V128_ZERO);
+const RELAXED_PROBE = probe([...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02]); // f32x4.relaxed_madd (0xfd 0x105)
 
 /** True when this engine can compile WebAssembly SIMD (v128). */
 export function simdSupported(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
+}
+
+/** True when this engine can compile relaxed SIMD (Node 20: only after the V8 flag, src/node/wasm.ts). */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
 }
 
 /** 'auto' → 'release' if the engine has SIMD, else 'scalar'. */

@@ -4,7 +4,9 @@
 // arena region per worker for gemm's packed panels) and posts a job in a control SharedArrayBuffer.
 //
 // A job is one kernel call cut into `chunks` disjoint pieces of its output: gemm by rows or columns
-// of C (units of the micro-tile, 4 rows / 8 columns), im2col/col2im by image channel. Threads —
+// of C (units of the micro-tile, 4 rows / 8 columns), im2col/col2im and the depthwise kernels by
+// image channel, a whole conv by the units of src/kernels/conv.ts (bands of the forward, input
+// channels of the gradients: each thread runs the band loops on its share). Threads —
 // the caller first, then every worker that wakes in time — take the next chunk with a
 // compare-exchange until none is left, so a late or descheduled worker costs nothing but its share.
 // Each C element is computed by exactly one thread with the same K order as the one-thread call
@@ -22,19 +24,30 @@
 //   [JOB …] op, chunks, unit, total, split, arena, arena bytes, kernel args
 //   [IDLE_SPIN], [WAKE_SPIN] the workers' spin times in µs                         [MSG …] first error text
 //   then two Float64: when the job was posted and when a worker first took a chunk of it (statistics)
+import { convRows, convUnits, type ConvGeom, type ConvLoopKind } from '../kernels/conv.js';
 import type { WasmExports } from './exports.js';
 
 const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5, HELPED = 6, READY = 7;
 const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_SPLIT = 4, J_ARENA = 5, J_ARENA_BYTES = 6, J_ARGS = 8;
-const IDLE_SPIN = 32, WAKE_SPIN = 33; // the workers' spin times (µs), set by the caller
-const MSG = 40, MSG_CHARS = 256;
+const IDLE_SPIN = 40, WAKE_SPIN = 41; // the workers' spin times (µs), set by the caller
+const MSG = 48, MSG_CHARS = 256;
 const TIMES = MSG * 4 + MSG_CHARS * 2, T_POST = 0, T_GRAB = 1; // Float64 times (ms since the epoch): statistics
 /** Bytes of the control SharedArrayBuffer. */
 export const CONTROL_BYTES = TIMES + 16;
 const clock = () => performance.timeOrigin + performance.now(); // comparable across threads
 
 const SEQ_MASK = 0x7ffff, INDEX_BITS = 12, MAX_CHUNKS = (1 << INDEX_BITS) - 1;
-const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3;
+const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3, OP_DEPTHWISE = 4, OP_CONV = 5;
+/** The `kind` argument of the conv and depthwise exports. */
+export const CONV_KINDS: readonly ConvLoopKind[] = ['forward', 'input', 'weight'];
+/**
+ * Chunks per thread of a conv forward job: bands are independent, so finer chunks balance a busy
+ * machine at no cost. A gradient's chunks are channel ranges, and each runs the whole band loop
+ * with a narrower gemm (measured on 64→64 at 256²: 4 chunks +3 %, 8 chunks +10 % CPU), so they
+ * take chunksPerThread (default 1) and need ≥ GRADIENT_MIN_UNITS channels per thread, else the
+ * call runs on the caller alone (3→64: its 3 channels in 3 chunks cost 1.6–2× the CPU of one).
+ */
+const FORWARD_CHUNKS_PER_THREAD = 4, GRADIENT_MIN_UNITS = 4;
 const SPLIT_ROWS = 0, SPLIT_COLS = 1;
 
 /** Below this many flops (≈ 0.1–0.2 ms of work) a gemm runs on the calling thread alone. */
@@ -93,6 +106,17 @@ function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): v
       const src = p(0) + lo * (im2col ? plane : colBlock), dst = p(15) + lo * (im2col ? colBlock : plane);
       const fn = im2col ? ex.im2col : ex.col2im;
       fn(src, hi - lo, h, w, kh, kw, g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), dst);
+      break;
+    }
+    case OP_DEPTHWISE:
+      // input channels lo…hi; args: kind, 3 arrays, then n, c, m, h, w, ho, wo, kh, kw, sh, sw, ph, pw, dh, dw
+      ex.depthwise(g(0), p(1), p(2), p(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15), g(16), g(17), g(18), lo, hi);
+      break;
+    case OP_CONV: {
+      // units lo…hi; args: kind, a, b, out, cols, column bytes per thread (the forward's: one buffer
+      // each), then n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw, rows
+      const cols = p(4) + (g(0) === 0 ? index * p(5) : 0);
+      ex.conv(g(0), p(1), p(2), p(3), cols, g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15), g(16), g(17), g(18), g(19), g(20), g(21), g(22), lo, hi);
       break;
     }
     default:
@@ -235,6 +259,25 @@ export class Parallel {
     return this.threads > 1 && c >= 2 && floats >= PARALLEL_MIN_FLOATS;
   }
 
+  /** Whether a depthwise call over `c` channels of `flops` multiply-adds ×2 is worth splitting. */
+  splitsDepthwise(c: number, flops: number): boolean {
+    return this.threads > 1 && c >= 2 && flops >= PARALLEL_MIN_FLOPS;
+  }
+
+  /**
+   * ex.depthwise over every input channel, split by channel when worth it. `args` = kind, the three
+   * arrays, then n, c, m, h, w, ho, wo, kh, kw, sh, sw, ph, pw, dh, dw; `arena` as for gemm (the
+   * kernel's temporaries: splatted taps, per-tap sums).
+   */
+  depthwise(args: readonly number[], flops: number, arena: number): void {
+    const c = args[5];
+    if (!this.splitsDepthwise(c, flops)) {
+      this.ex.depthwise.apply(null, [...args, 0, c] as Parameters<WasmExports['depthwise']>);
+      return;
+    }
+    this.run(OP_DEPTHWISE, SPLIT_ROWS, 1, c, arena, args);
+  }
+
   /** ex.gemm's arguments (byte offsets into the shared memory) plus the workers' arena region. */
   gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, transB: number,
     c: number, ldc: number, accumulate: number, arena: number): void {
@@ -260,11 +303,29 @@ export class Parallel {
     this.run(col2im ? OP_COL2IM : OP_IM2COL, SPLIT_ROWS, 1, c, 0, args);
   }
 
-  private run(op: number, split: number, unit: number, total: number, arena: number, args: readonly number[]): void {
+  /**
+   * ex.conv (the band loops of a whole conv, assembly/kernels/conv.ts) on operands in shared memory:
+   * `ptrs` = a, b, out and the column buffers — one per thread for the forward (`colsFloats` each),
+   * one shared by the gradients. Big enough and in enough units, the threads share its units; else
+   * it runs on the caller alone.
+   */
+  conv(kind: ConvLoopKind, ptrs: readonly [number, number, number, number], colsFloats: number, g: ConvGeom, flops: number, arena: number): void {
+    const units = convUnits(kind, g), k = CONV_KINDS.indexOf(kind);
+    const [a, b, out, cols] = ptrs;
+    const geom = [g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g)] as const;
+    const minUnits = kind === 'forward' ? 2 : GRADIENT_MIN_UNITS * this.threads;
+    if (this.threads < 2 || units < minUnits || flops < PARALLEL_MIN_FLOPS) {
+      this.ex.conv(k, a, b, out, cols, ...geom, 0, units);
+      return;
+    }
+    this.run(OP_CONV, SPLIT_ROWS, 1, units, arena, [k, a, b, out, cols, colsFloats * 4, ...geom], kind === 'forward' ? FORWARD_CHUNKS_PER_THREAD : 1);
+  }
+
+  private run(op: number, split: number, unit: number, total: number, arena: number, args: readonly number[], perThread = this.chunksPerThread): void {
     const dead = this.failure();
     if (dead !== undefined) throw dead;
     const ctl = this.ctl;
-    const chunks = Math.min(MAX_CHUNKS, Math.ceil(total / unit), this.threads * this.chunksPerThread);
+    const chunks = Math.min(MAX_CHUNKS, Math.ceil(total / unit), this.threads * Math.max(perThread, this.chunksPerThread));
     const seq = (Atomics.load(ctl, SEQ) + 1) & SEQ_MASK || 1;
     Atomics.store(ctl, NEXT, seq << INDEX_BITS); // retag first: a stale worker's compare-exchange now fails
     ctl[JOB + J_OP] = op;
@@ -302,3 +363,4 @@ export class Parallel {
     }
   }
 }
+

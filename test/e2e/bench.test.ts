@@ -35,18 +35,21 @@ test('bench --quick --json: one JSON result per line with name, shape, backend, 
   }
   const names = (backend: RegExp) => new Set(rows.filter((x) => backend.test(x.backend)).map((x) => x.name));
   assert.deepEqual(names(/^wasm-/), new Set(['ceiling']));
-  assert.deepEqual(names(/^ganstyle-/), new Set(['gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd']));
+  assert.deepEqual(names(/^ganstyle-/), new Set(['gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd', 'fast_style']));
+  // the opt-in relaxed-SIMD build: its FMA ceiling and gemm rows at 1 thread, beside the plain SIMD ones
+  assert.deepEqual(names(/^(ganstyle-)?wasm-relaxed$/), new Set(['ceiling', 'gemm']));
+  const main = (x: Row) => x.backend.startsWith('ganstyle-') && x.backend !== 'ganstyle-wasm-relaxed';
   const ganstyleVgg = rows.filter((x) => x.backend.startsWith('ganstyle-') && x.name === 'vgg_fwd_bwd' && x.threads === 1).map((x) => x.shape.split(' ').at(-1));
   assert.deepEqual(ganstyleVgg.sort(), ['dx', 'dx+dw']);
   // ganstyle runs every case at 1 thread and again on its 2-thread pool (--threads defaults to 2).
-  const ganstyleCases = (threads: number) => rows.filter((x) => x.backend.startsWith('ganstyle-') && x.threads === threads).map((x) => `${x.name} ${x.shape}`).sort();
+  const ganstyleCases = (threads: number) => rows.filter((x) => main(x) && x.threads === threads).map((x) => `${x.name} ${x.shape}`).sort();
   assert.ok(ganstyleCases(1).length > 0);
   assert.deepEqual(ganstyleCases(2), ganstyleCases(1));
   assert.ok(rows.filter((x) => x.backend.startsWith('ganstyle-')).every((x) => x.threads === 1 || x.threads === 2));
   assert.doesNotMatch(r.stderr, /no worker pool/);
 
   const peers: [string, string, string[]][] = [
-    ['tfjs-wasm', '@tensorflow/tfjs-backend-wasm', ['gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd']],
+    ['tfjs-wasm', '@tensorflow/tfjs-backend-wasm', ['gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd', 'fast_style']],
     ['ort-wasm', 'onnxruntime-web', ['gemm', 'conv2d']],
   ];
   for (const [backend, pkg, expected] of peers) {
@@ -60,7 +63,7 @@ test('bench --quick --json: one JSON result per line with name, shape, backend, 
       // the same GEMM and conv2d shapes as ganstyle's rows
       for (const name of ['gemm', 'conv2d']) {
         const shapes = (b: (x: Row) => boolean) => rows.filter((x) => x.name === name && b(x)).map((x) => x.shape).sort();
-        assert.deepEqual(shapes((x) => x.backend === backend && x.threads === threads), shapes((x) => x.backend.startsWith('ganstyle-') && x.threads === 1));
+        assert.deepEqual(shapes((x) => x.backend === backend && x.threads === threads), shapes((x) => main(x) && x.threads === 1));
       }
     }
   }

@@ -1,8 +1,9 @@
 // `ganstyle stylize` as a user runs it (compiled dist/src/cli.js) on tiny images with the shared
 // partial VGG-19: outputs (PNG/JPEG, intermediate images, the JSON-lines log k = 0…N), the options
 // of the classic tools, pixel-exact passthrough, and clear one-line errors (exit 2, no stack trace)
-// for missing weights, corrupt or truncated weight files, pickles that run code, NaN weights,
-// files that are not images, absent layers and inconsistent options.
+// for missing weights, corrupt or truncated weight files (safetensors, .pth, .h5), pickles that run
+// code, NaN weights, files that are not images (text, truncated, empty), style images too small for
+// the layers, absent layers and inconsistent options.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -168,6 +169,17 @@ test('stylize: corrupt, truncated, code-running and NaN weight files are clear e
   const nan = path.join(dir, 'nan.safetensors');
   writeFileSync(nan, serializeSafetensors(new Map([...tensors].map(([k, t]) => [k, { data: k === 'features.2.weight' ? t.data.map((v, i) => (i === 3 ? NaN : v)) : t.data, shape: t.shape }])), metadata));
   fails(run([content, style, ...o, '--weights', nan]), /nan\.safetensors: features\.2\.weight \(conv1_2\) holds NaN values/);
+  // the other formats cut short: a torch.save zip without its end, an HDF5 file shorter than its superblock says
+  for (const [name, fixture, re] of [
+    ['cut.pth', 'vgg19-features-head.pth', /cut\.pth: truncated zip archive/],
+    ['cut.h5', 'vgg19-notop-head.h5', /cut\.h5: truncated HDF5 file/],
+  ] as const) {
+    const src = path.join(sharedDir, 'fixtures', fixture);
+    if (!existsSync(src)) continue;
+    const full = readFileSync(src), file = path.join(dir, name);
+    writeFileSync(file, full.subarray(0, name.endsWith('.pth') ? full.length - 3000 : full.length >> 1));
+    fails(run([content, style, ...o, '--weights', file]), re);
+  }
 });
 
 test('stylize: bad images, absent layers and inconsistent options are clear errors', { skip }, async () => {
@@ -177,6 +189,15 @@ test('stylize: bad images, absent layers and inconsistent options are clear erro
   writeFileSync(text, 'not an image');
   fails(run([text, style, ...o]), /notes\.jpg: cannot decode image/);
   fails(run([content, path.join(dir, 'missing.png'), ...o]), /missing\.png: no such style image/);
+  // a PNG cut in half and an empty file
+  const png = readFileSync(content), half = path.join(dir, 'half.png'), empty = path.join(dir, 'empty.jpg');
+  writeFileSync(half, png.subarray(0, png.length >> 1));
+  writeFileSync(empty, '');
+  fails(run([content, half, ...o]), /half\.png: cannot decode image/);
+  fails(run([empty, style, ...o]), /empty\.jpg: cannot decode image/);
+  fails(run([content, style, ...o, '--init', half]), /half\.png: cannot decode image/);
+  // style and content may differ in size, but a style image scaled below the layers' reach is an error
+  fails(run([content, style, ...o, '--style-scale', '0.1']), /the style image is 2×2 px; layer relu1_1\/relu2_1\/relu3_1 needs at least 4×4/);
   fails(run([content, style, ...o, '--style-layers', 'relu4_1']), /layer 'relu4_1' .* not available.*available layers: conv1_1, relu1_1, .*relu3_4, pool3/);
   fails(run([content, style, ...o, '--content-layers', 'relu5_2']), /relu5_2.*not available/);
   fails(run([content, style, ...o, '--style-blend-weights', '1,2']), /2 style blend weights for 1 style images/);

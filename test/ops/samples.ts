@@ -73,6 +73,7 @@ export const samples: Record<string, Sample[]> = {
   max_pool2d: [{ inputs: { x: distinct(1, 2, 5, 5) }, attrs: { kernel_size: 3, stride: 2, padding: 1, ceil_mode: true } }],
   max_pool2d_backward: [{ inputs: { dy: r(1, 2, 2, 2), indices: idx() }, attrs: { input_size: [3, 3] }, constant: ['indices'] }],
   max_pool2d_gather: [{ inputs: { x: r(1, 2, 3, 3), indices: idx() }, constant: ['indices'] }],
+  constant_pad2d: [{ inputs: { x: r(1, 2, 3, 4) }, attrs: { padding: [0, 1, 2, 1], value: 0.5 } }, { inputs: { x: r(2, 4, 5) }, attrs: { padding: [-1, 2, 1, -2], value: 0 } }],
   reflection_pad2d: [{ inputs: { x: r(1, 2, 3, 4) }, attrs: { padding: [2, 1, 0, 2] } }],
   reflection_pad2d_backward: [{ inputs: { dy: r(1, 2, 5, 7) }, attrs: { padding: [2, 1, 0, 2] } }],
   upsample_nearest2d: [{ inputs: { x: r(1, 2, 2, 3) }, attrs: { scale_factor: [2, 3] } }],

@@ -9,7 +9,7 @@ import { noGrad } from '../../src/autograd.js';
 import { Rng } from '../../src/rng.js';
 import { LBFGS } from '../../src/optim/lbfgs.js';
 import { CAFFE_RGB, TORCHVISION, VGG } from '../../src/style/vgg.js';
-import { contentLoss, GatysLoss, minImageSide, parseLayers, styleLoss, tvLoss } from '../../src/style/losses.js';
+import { contentLoss, GatysLoss, layerGrad, minImageSide, parseLayers, styleLoss, tvLoss } from '../../src/style/losses.js';
 import { fromNetworkSpace, gatys, NonFiniteLossError, stylize, toNetworkSpace } from '../../src/style/transfer.js';
 import { originalColors } from '../../src/style/colors.js';
 import { pyramidSizes } from '../../src/style/multires.js';
@@ -120,15 +120,24 @@ test('GatysLoss.valueAndGrad (hand-run chain backward) = evaluate() + autograd: 
     v.eval();
     v.requiresGrad_(false);
     const c = toNetworkSpace(v, image(10, 12, 1)), s = toNetworkSpace(v, image(12, 9, 2));
-    // a conv layer, a pool layer, a layer that is both content and style, and TV
+    // conv layers, a pool layer, a layer that is both content and style, and TV; conv1_1 and
+    // relu1_1 take the backward's recomputation path (their gradient is added only there)
+    let released = 0;
     const obj = new GatysLoss(v, c, [s], {
-      contentLayers: parseLayers('conv1_2:0.5,relu2_2'), styleLayers: parseLayers('relu1_1,pool1:3,relu2_2:2'), weights: { content: 2, style: 50, tv: 1e-3 },
+      contentLayers: parseLayers('conv1_1:0.3,conv1_2:0.5,relu2_2'), styleLayers: parseLayers('relu1_1,pool1:3,relu2_2:2'), weights: { content: 2, style: 50, tv: 1e-3 },
+      release: (bytes) => {
+        assert.ok(Number.isInteger(bytes) && bytes > 0);
+        released += bytes;
+      },
     });
     const x = new Tensor(toNetworkSpace(v, image(10, 12, 7)).data.slice(), [1, 3, 10, 12], true);
     const { loss, terms } = obj.evaluate(x);
     loss.backward();
     const ref = x.grad!.data;
+    const before = released;
     const { terms: t2, grad } = obj.valueAndGrad(x);
+    // every activation the chain drops is reported: at least relu1_2's, conv2_1's input (a pool output) and the recomputed conv1_1
+    assert.ok(released - before >= 4 * 64 * (10 * 12 + 10 * 12 + 5 * 6), `the release hook got ${released - before} bytes`);
     for (const k of ['content', 'style', 'tv', 'total'] as const) close(t2[k], terms[k], 1e-6, `${pooling} ${k}`);
     assert.deepEqual(Object.keys(t2.styleLayers), ['relu1_1', 'pool1', 'relu2_2']);
     for (const [l, val] of Object.entries(terms.styleLayers)) close(t2.styleLayers[l], val, 1e-6, `${pooling} style ${l}`);
@@ -331,4 +340,28 @@ test('image helpers: resizeLongestSide keeps the aspect and passes exact sizes t
   assert.deepEqual(pyramidSizes(512, 3), [128, 256, 512]);
   assert.deepEqual(pyramidSizes(300, 1), [300]);
   assert.throws(() => pyramidSizes(512, 0), /levels must be a positive integer/);
+});
+
+test('layerGrad: S·F in bands of channels = one band, bit for bit; float32(kc·(F − P)) + ks·S·F; added into a gradient', () => {
+  const rng = new Rng(5), C = 6, H = 3, W = 5, n = C * H * W;
+  const act = Tensor.randn([1, C, H, W], { rng }), p = Tensor.randn([1, C, H, W], { rng }).data;
+  const S = Tensor.randn([C, C], { rng }).data, kc = 0.37, ks = 1.9;
+  const one = layerGrad(act, null, p, kc, S, ks);
+  for (const band of [1, H * W, 2 * H * W + 1, 4 * H * W]) assert.deepEqual(layerGrad(act, null, p, kc, S, ks, band), one, `bands of ${band} floats`);
+  const f = act.data;
+  for (let c = 0; c < C; c++) {
+    for (let j = 0; j < H * W; j++) {
+      let sf = 0;
+      for (let k = 0; k < C; k++) sf += S[c * C + k] * f[k * H * W + j];
+      const i = c * H * W + j, want = Math.fround(kc * (f[i] - p[i])) + ks * sf;
+      assert.ok(Math.abs(one[i] - want) <= 1e-5 * (Math.abs(want) + 1), `[${i}] ${one[i]} vs ${want}`);
+    }
+  }
+  // content only, style only
+  assert.deepEqual(layerGrad(act, null, p, kc, null, 0), Float32Array.from(f, (v, i) => kc * (v - p[i])));
+  assert.deepEqual(layerGrad(act, null, null, 0, S, ks, H * W), layerGrad(act, null, null, 0, S, ks));
+  // into: the same as adding the new array in float32
+  const base = Tensor.randn([n], { rng }).data, into = base.slice();
+  assert.equal(layerGrad(act, into, p, kc, S, ks, H * W), into);
+  assert.deepEqual(into, Float32Array.from(base, (v, i) => v + one[i]));
 });

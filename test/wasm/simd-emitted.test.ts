@@ -26,6 +26,13 @@ describe('emitted WebAssembly', () => {
     assert.match(wat('release'), /i8x16\.shuffle|v128\.load32_splat/, 'packing uses SIMD too');
   });
 
+  it('release: the depthwise row loops are f32x4 (stride 2 keeps the even lanes with a shuffle), the weight gradient too', () => {
+    const body = funcBody(wat('release'), 'assembly/kernels/depthwise/plane');
+    assert.ok((body.match(/f32x4\.mul/g) ?? []).length >= 3, 'expected the 8-, 4-wide and stride-2 f32x4 loops');
+    assert.match(body, /i8x16\.shuffle/);
+    assert.match(funcBody(wat('release'), 'assembly/kernels/depthwise/weight'), /f32x4\.mul/);
+  });
+
   it('scalar: no v128 anywhere, and the scalar micro-kernel is the one compiled', () => {
     const text = wat('scalar');
     assert.doesNotMatch(text, /v128|f32x4|i8x16|i32x4/);

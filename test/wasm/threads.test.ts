@@ -1,7 +1,8 @@
 // The thread pool (src/node/threads.ts, src/wasm/parallel.ts): 2 threads give bit-identical results to
 // 1 thread — gemm in every variant on random shapes (also with the workers computing every chunk),
-// im2col/col2im, conv2d forward + backward and a whole GAN training step — small calls stay on the
-// caller, worker faults surface as errors, and a process using a pool exits promptly.
+// im2col/col2im, the conv-level and depthwise entries, conv2d forward + backward and a whole GAN
+// training step — small calls stay on the caller, worker faults surface as errors, and a process
+// using a pool exits promptly.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { loadNodeWasm, registerNodeWasm } from '../../src/node/wasm.js';
 import { createNodeThreadPool, type NodeThreadPool } from '../../src/node/threads.js';
 import { bindWasmKernels } from '../../src/wasm/bindings.js';
 import { chunkRange, PARALLEL_MIN_FLOPS } from '../../src/wasm/parallel.js';
+import { convSizes, type ConvGeom } from '../../src/kernels/conv.js';
 import { GanTrainer, ganConfig } from '../../src/gan/train.js';
 
 registerNodeWasm();
@@ -140,6 +142,40 @@ describe('thread pool', () => {
     pool.kernels.col2im(y, c, h, w, kh, kw, s, s, p, p, d, d, 0, ho, wo, x2);
     assert.equal(firstDifference(x1, x2), -1, 'col2im');
     assert.equal(pool.parallel.jobs - jobs0, 2);
+  });
+
+  it('conv and depthwise entries (operands copied in once, bands / channel ranges split): bit-identical, also with the workers alone', () => {
+    const rng = new Rng(12);
+    const geoms: ConvGeom[] = [
+      // 2 images, 2 groups, several gemm/im2col splits per band
+      { n: 2, cin: 64, h: 60, w: 56, cout: 64, ho: 30, wo: 28, groups: 2, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
+      // pointwise 1×1: forward shared by image, the gradients' gemm split inside
+      { n: 2, cin: 64, h: 32, w: 40, cout: 96, ho: 32, wo: 40, groups: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 },
+      // depthwise, multiplier 2, stride 1 (gather adjoint) and stride 2 (scatter adjoint)
+      { n: 2, cin: 24, h: 64, w: 66, cout: 48, ho: 64, wo: 66, groups: 24, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
+      { n: 1, cin: 64, h: 160, w: 121, cout: 64, ho: 80, wo: 61, groups: 64, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
+    ];
+    const jobs0 = pool.parallel.jobs;
+    for (const callerWorks of [true, false]) {
+      pool.parallel.callerWorks = callerWorks;
+      try {
+        for (const g of geoms) {
+          const kind = g.groups === g.cin ? 'depthwise' : 'conv';
+          const s = convSizes(g);
+          const x = randArray(s.x, rng), w = randArray(s.w, rng), y = randArray(s.y, rng);
+          for (const [entry, a, b, len] of [['forward', x, w, s.y], ['input', y, w, s.x], ['weight', x, y, s.w]] as const) {
+            const o1 = new Float32Array(len), o2 = new Float32Array(len);
+            one[kind](entry, a, b, g, o1);
+            pool.kernels[kind](entry, a, b, g, o2);
+            const i = firstDifference(o1, o2);
+            assert.equal(i, -1, `${kind} ${entry} ${JSON.stringify(g)} (caller works: ${callerWorks}): element ${i}: ${o1[i]} vs ${o2[i]}`);
+          }
+        }
+      } finally {
+        pool.parallel.callerWorks = true;
+      }
+    }
+    assert.ok(pool.parallel.jobs - jobs0 >= 2 * 3 * geoms.length, 'every entry went through the pool');
   });
 
   it('a trap in a worker surfaces as an error on the caller, and the pool keeps working', () => {

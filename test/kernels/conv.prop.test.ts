@@ -1,0 +1,58 @@
+// conv: the conv-level entries (src/kernels/conv.ts band loops; WASM: operands copied in once, the
+// loops run on pointers) — TS reference vs WASM SIMD / scalar / debug on random geometries with
+// batches, groups, strides, padding, dilation and 1×1 (pointwise) convs, within a rounding bound
+// derived from Σ|terms|; plus the adjoint identities and a multi-band layer.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { convColsFloats, TILE_FLOATS, type ConvGeom } from '../../src/kernels/conv.js';
+import { Rng } from '../../src/rng.js';
+import { convBound, convCaseArb, convGeomArb, ENTRIES, expectWithin, fcParams, reference, runConv, wasmPaths, type ConvCase } from './paths.js';
+
+const chans = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }));
+const pointwise = convGeomArb(chans).map((g): ConvGeom => ({ ...g, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, ho: g.h, wo: g.w }));
+
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
+
+function checkAll(c: ConvCase): void {
+  for (const entry of ENTRIES) {
+    const ref = runConv(reference, 'conv', entry, c), bound = convBound('conv', entry, c);
+    for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', entry, c), ref, bound, `${name} conv ${entry} ${JSON.stringify(c.g)}`);
+  }
+}
+
+describe('conv property: TS reference vs WASM', () => {
+  it('random geometries (groups, batch, stride, padding, dilation): every entry on every path', () => {
+    fc.assert(fc.property(convCaseArb(convGeomArb(chans)), checkAll), fcParams(150));
+  });
+
+  it('pointwise 1×1 convs (the image is the column matrix)', () => {
+    fc.assert(fc.property(convCaseArb(pointwise), checkAll), fcParams(40));
+  });
+
+  it('the entries are adjoint: ⟨forward(x), y⟩ = ⟨x, input(y)⟩ = ⟨w, weight(x, y)⟩ on every path', () => {
+    fc.assert(fc.property(convCaseArb(convGeomArb(chans)), (c) => {
+      for (const [name, k] of [['ts', reference] as const, ...wasmPaths]) {
+        const [y, dx, dw] = ENTRIES.map((e) => runConv(k, 'conv', e, c));
+        const lhs = dot(y, c.y), scale = 1e-5 * (1 + Math.abs(lhs) + dot(y.map(Math.abs), c.y.map(Math.abs)));
+        assert.ok(Math.abs(lhs - dot(c.x, dx)) <= scale, `${name}: ⟨conv(x), y⟩ ${lhs} vs ⟨x, input(y)⟩ ${dot(c.x, dx)}`);
+        assert.ok(Math.abs(lhs - dot(c.w, dw)) <= scale, `${name}: ⟨conv(x), y⟩ ${lhs} vs ⟨w, weight(x, y)⟩ ${dot(c.w, dw)}`);
+      }
+    }), fcParams(60));
+  });
+
+  it('layers of several column bands (K·Ho·Wo > TILE_FLOATS): batch 2 with 2 groups and stride 2, and stride 1', () => {
+    const strided: ConvGeom = { n: 2, cin: 128, h: 260, w: 130, cout: 4, ho: 130, wo: 65, groups: 2, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 };
+    const plain: ConvGeom = { ...strided, n: 1, cin: 64, h: 72, groups: 1, sh: 1, sw: 1, ho: 72, wo: 130 };
+    const rng = new Rng(3), r = (n: number) => Float32Array.from({ length: n }, () => rng.random() * 2 - 1);
+    for (const g of [strided, plain]) {
+      const cols = (g.cin / g.groups) * 9 * g.ho * g.wo;
+      assert.ok(cols > TILE_FLOATS && convColsFloats(g) <= TILE_FLOATS, `several bands: ${cols} column floats`);
+      const c: ConvCase = { g, x: r(g.n * g.cin * g.h * g.w), w: r(g.cout * (g.cin / g.groups) * 9), y: r(g.n * g.cout * g.ho * g.wo) };
+      for (const entry of ENTRIES) {
+        const ref = runConv(reference, 'conv', entry, c), bound = convBound('conv', entry, c);
+        expectWithin(runConv(wasmPaths[0][1], 'conv', entry, c), ref, bound, `${wasmPaths[0][0]} conv ${entry} ${JSON.stringify(g)}`);
+      }
+    }
+  });
+});
