@@ -1,6 +1,6 @@
 // Measures the trade-off table of docs/fast-style-training.md for networks written by `fast train`:
 // parameters, inference ms per megapixel (wasm backend, 1 thread, no graph; the median and the best
-// of --repeats runs on a --size² image after one warm-up) and the perceptual loss of the run's own
+// of --repeats runs on a --size² image after one warm-up, the networks taking turns) and the perceptual loss of the run's own
 // settings (read from the checkpoint beside the model) on fixed evaluation images (the content
 // photos, centre-cropped and resized to --eval-size²), also of the run's initial network (its seed
 // rebuilds it: the trainer's generator draws the initial weights first).
@@ -41,20 +41,25 @@ const evalImages = await Promise.all(args.eval.split(',').map(async (f) => resiz
 const batch = new Tensor(new Float32Array(evalImages.flatMap((t) => Array.from(t.data))), [evalImages.length, 3, evalSize, evalSize]);
 const timed = evalImages[0].shape[2] === size ? evalImages[0] : resizeImage(evalImages[0], size, size);
 
-console.log('| run | arch | parameters | ms/MP median (best) | content | style | total | total at step 0 |');
-console.log('|---|---|---|---|---|---|---|---|');
-for (const out of runs) {
-  const { arch, net } = fastNetFromWeights(await readWeights(path.join(out, 'model.safetensors')));
-  const params = net.parameters().reduce((a, p) => a + p.size, 0);
-  noGrad(() => net.forward(timed));
-  const ms: number[] = [];
-  for (let i = 0; i < repeats; i++) {
+// time all networks in turns (one forward of each per round), so that they share the machine's load
+const nets = await Promise.all(runs.map(async (out) => fastNetFromWeights(await readWeights(path.join(out, 'model.safetensors')))));
+for (const { net } of nets) noGrad(() => net.forward(timed));
+const ms = nets.map(() => [] as number[]);
+for (let i = 0; i < repeats; i++) {
+  nets.forEach(({ net }, k) => {
     const t0 = performance.now();
     noGrad(() => net.forward(timed));
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  const mp = (size * size) / 1e6;
+    ms[k].push(performance.now() - t0);
+  });
+}
+const mp = (size * size) / 1e6;
+
+console.log('| run | arch | parameters | ms/MP median (best) | content | style | total | total at step 0 |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const [k, out] of runs.entries()) {
+  const { arch, net } = nets[k];
+  const params = net.parameters().reduce((a, p) => a + p.size, 0);
+  const times = ms[k].sort((a, b) => a - b);
   const ckpt = path.join(out, 'checkpoint.safetensors');
   const meta = parseSafetensorsRaw(readFileBytes(ckpt), ckpt).metadata;
   const s = JSON.parse(meta.run) as FastRunSettings, seed = JSON.parse(meta.trainer).config.seed as number;
@@ -68,5 +73,5 @@ for (const out of runs) {
   const initial = buildStyleNet(arch as TrainArch, new Rng(seed));
   const t0 = noGrad(() => loss.evaluate(initial.forward(batch), batch)).terms;
   const e = (v: number) => v.toExponential(3);
-  console.log(`| ${out} | ${arch} | ${params.toLocaleString('en-US')} | ${(ms[ms.length >> 1] / mp).toFixed(0)} (${(ms[0] / mp).toFixed(0)}) | ${e(t.content)} | ${e(t.style)} | ${e(t.total)} | ${e(t0.total)} |`);
+  console.log(`| ${out} | ${arch} | ${params.toLocaleString('en-US')} | ${(times[times.length >> 1] / mp).toFixed(0)} (${(times[0] / mp).toFixed(0)}) | ${e(t.content)} | ${e(t.style)} | ${e(t.total)} | ${e(t0.total)} |`);
 }

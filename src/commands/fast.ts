@@ -86,7 +86,8 @@ export async function fastStylizeCommand(inputs: string[], opts: FastStylizeOpti
   setNumThreads(opts.threads ?? 1);
   const jobs = planOutputs(inputs, opts.out);
   const { arch, net } = fastNetFromWeights(await readWeights(opts.model));
-  note(`${opts.model}: ${arch === 'johnson' ? "Johnson's TransformerNet (fast_neural_style)" : "Engstrom's network"}, ${jobs.length} image${jobs.length > 1 ? 's' : ''}`);
+  const archName = { johnson: "Johnson's TransformerNet (fast_neural_style)", engstrom: "Engstrom's network", mobile: 'the light mobile network' }[arch];
+  note(`${opts.model}: ${archName}, ${jobs.length} image${jobs.length > 1 ? 's' : ''}`);
 
   const t0 = performance.now();
   const written: [string, string][] = [];

@@ -2,18 +2,15 @@
 // A whole convolution: conv('forward', x, wt, g, y), conv('input', dy, wt, g, dx) (the adjoint in
 // x), conv('weight', x, dy, g, dw) (the adjoint in wt); each overwrites its output.
 // Phrased in conv2d's terms: an image side x [N, Cin, H, W], an output side y [N, Cout, Ho, Wo] and a
-// weight [Cout, Cin/G, kh, kw]; conv_transpose2d runs convInput (conv2d's adjoint in x). Per image
+// weight [Cout, Cin/G, kh, kw]; conv_transpose2d runs conv('input') (conv2d's adjoint in x). Per image
 // and group, im2col columns are built a band of output rows at a time, cache-sized and never over
 // TILE_FLOATS (a 512×512 VGG layer never materialises a full im2col); a 1×1 stride-1 unpadded conv
 // uses the image itself as the column matrix (its bands are row ranges of x).
 //
-// The loops call the TS primitives through ConvPrims (arrays plus offsets in floats). The twin runs
+// The loops call tsKernels' primitives (arrays plus offsets in floats). The twin runs
 // the same loops inside WASM on the operands the binding copied in once, for a share [lo, hi) of
 // their units (convUnits; the thread pool splits a call into shares, src/wasm/parallel.ts, and
 // every share gives the same results). Band sizes come from here (convRows) for both.
-import type { col2im as col2imFn } from './col2im.js';
-import type { gemm as gemmFn } from './gemm.js';
-import type { im2col as im2colFn } from './im2col.js';
 import { tsKernels } from './index.js';
 
 export const TILE_FLOATS = 4 << 20; // at most 16 MB of float32 columns per band
@@ -33,14 +30,14 @@ export interface ConvGeom {
   sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
 }
 
-/** The three primitives the band loops call; every array is (A, offset in floats). */
-export interface ConvPrims<A> {
-  gemm(m: number, n: number, k: number, a: A, ao: number, lda: number, transA: boolean,
-    b: A, bo: number, ldb: number, transB: boolean, c: A, co: number, ldc: number, accumulate: boolean): void;
+/** The three primitives the band loops call; every array is an array plus an offset in floats. */
+interface ConvPrims {
+  gemm(m: number, n: number, k: number, a: Float32Array, ao: number, lda: number, transA: boolean,
+    b: Float32Array, bo: number, ldb: number, transB: boolean, c: Float32Array, co: number, ldc: number, accumulate: boolean): void;
   /** im2col of `c` channels of one group at x + xo, output rows oh0 … oh0 + ohCount − 1, into cols + co. */
-  im2col(x: A, xo: number, g: ConvGeom, c: number, oh0: number, ohCount: number, cols: A, co: number): void;
+  im2col(x: Float32Array, xo: number, g: ConvGeom, c: number, oh0: number, ohCount: number, cols: Float32Array, co: number): void;
   /** The adjoint: accumulates cols + co into `c` channels at x + xo. */
-  col2im(cols: A, co: number, g: ConvGeom, c: number, oh0: number, ohCount: number, x: A, xo: number): void;
+  col2im(cols: Float32Array, co: number, g: ConvGeom, c: number, oh0: number, ohCount: number, x: Float32Array, xo: number): void;
 }
 
 interface Dims {
@@ -87,7 +84,7 @@ export function convUnits(kind: ConvLoopKind, g: ConvGeom): number {
 export interface Part { lo: number; hi: number }
 
 /** y[n, g·Og + o] = W_g · im2col(x[n, g·Cg …]): one gemm per (image, group, band). y is overwritten. */
-export function convForwardLoop<A>(p: ConvPrims<A>, x: A, wt: A, y: A, cols: A, g: ConvGeom, part?: Part): void {
+function convForwardLoop(p: ConvPrims, x: Float32Array, wt: Float32Array, y: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
   const { cg, og, K, hw, howo, rows, bands, pointwise } = dims(g);
   const { lo, hi } = part ?? { lo: 0, hi: convUnits('forward', g) };
   for (let u = lo; u < hi; u++) {
@@ -122,7 +119,7 @@ function gradientBands(g: ConvGeom, d: Dims, lo: number, step: (xo: number, yo: 
  * Channel c's column rows live at c·kh·kw·(widest band) whatever the band, so parts never overlap.
  * x must be zero on entry.
  */
-export function convInputLoop<A>(p: ConvPrims<A>, y: A, wt: A, x: A, cols: A, g: ConvGeom, part?: Part): void {
+function convInputLoop(p: ConvPrims, y: Float32Array, wt: Float32Array, x: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
   const d = dims(g), { og, K, kk, hw, howo } = d;
   const { lo, hi } = part ?? { lo: 0, hi: d.cg };
   const c = hi - lo, co = lo * kk * d.rows * g.wo;
@@ -135,7 +132,7 @@ export function convInputLoop<A>(p: ConvPrims<A>, y: A, wt: A, x: A, cols: A, g:
 }
 
 /** ∂L/∂W for the input channels of `part`: dW[g·Og …] += Σ_n Σ_bands dy_g · colsᵀ (gemm transB). dw must be zero on entry. */
-export function convWeightLoop<A>(p: ConvPrims<A>, x: A, dy: A, dw: A, cols: A, g: ConvGeom, part?: Part): void {
+function convWeightLoop(p: ConvPrims, x: Float32Array, dy: Float32Array, dw: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
   const d = dims(g), { og, K, kk, hw, howo } = d;
   const { lo, hi } = part ?? { lo: 0, hi: d.cg };
   const c = hi - lo, co = lo * kk * d.rows * g.wo;
@@ -147,34 +144,25 @@ export function convWeightLoop<A>(p: ConvPrims<A>, x: A, dy: A, dw: A, cols: A, 
   });
 }
 
-/** The three loops by kind. */
-export const CONV_LOOPS = { forward: convForwardLoop, input: convInputLoop, weight: convWeightLoop } as const;
+const CONV_LOOPS = { forward: convForwardLoop, input: convInputLoop, weight: convWeightLoop } as const;
 
-export interface ArrayPrimitives {
-  gemm: typeof gemmFn;
-  im2col: typeof im2colFn;
-  col2im: typeof col2imFn;
-}
-
-/** The primitives over Float32Arrays (offsets become subarrays); `k()` is read at each call (tests swap members). */
-export function arrayPrims(k: () => ArrayPrimitives): ConvPrims<Float32Array> {
-  return {
-    gemm: (m, n, kk, a, ao, lda, tA, b, bo, ldb, tB, c, co, ldc, acc) =>
-      k().gemm(m, n, kk, a.subarray(ao), lda, tA, b.subarray(bo), ldb, tB, c.subarray(co), ldc, acc),
-    im2col: (x, xo, g, c, oh0, ohCount, cols, co) =>
-      k().im2col(x.subarray(xo), c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, oh0, ohCount, g.wo, cols.subarray(co)),
-    col2im: (cols, co, g, c, oh0, ohCount, x, xo) =>
-      k().col2im(cols.subarray(co), c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, oh0, ohCount, g.wo, x.subarray(xo)),
-  };
-}
+/** tsKernels' primitives, offsets as subarrays; members are read at each call (tests swap them). */
+const prims: ConvPrims = {
+  gemm: (m, n, kk, a, ao, lda, tA, b, bo, ldb, tB, c, co, ldc, acc) =>
+    tsKernels.gemm(m, n, kk, a.subarray(ao), lda, tA, b.subarray(bo), ldb, tB, c.subarray(co), ldc, acc),
+  im2col: (x, xo, g, c, oh0, ohCount, cols, co) =>
+    tsKernels.im2col(x.subarray(xo), c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, oh0, ohCount, g.wo, cols.subarray(co)),
+  col2im: (cols, co, g, c, oh0, ohCount, x, xo) =>
+    tsKernels.col2im(cols.subarray(co), c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, oh0, ohCount, g.wo, x.subarray(xo)),
+};
 
 /** Floats of x, y and the weight of a geometry. */
 export function convSizes(g: ConvGeom): { x: number; y: number; w: number } {
   return { x: g.n * g.cin * g.h * g.w, y: g.n * g.cout * g.ho * g.wo, w: g.cout * (g.cin / g.groups) * g.kh * g.kw };
 }
 
-/** The TS reference: the loops over tsKernels' primitives (read at each call: tests swap them). */
+/** The TS reference: the loops over tsKernels' primitives. */
 export function conv(kind: ConvLoopKind, a: Float32Array, b: Float32Array, g: ConvGeom, out: Float32Array): void {
   if (kind !== 'forward') out.fill(0, 0, convSizes(g)[kind === 'input' ? 'x' : 'w']); // the gradients accumulate
-  CONV_LOOPS[kind](arrayPrims(() => tsKernels), a, b, out, new Float32Array(convColsFloats(g)), g);
+  CONV_LOOPS[kind](prims, a, b, out, new Float32Array(convColsFloats(g)), g);
 }

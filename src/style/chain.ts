@@ -152,13 +152,14 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
     grads.push(fn === null || (i < last && recomputable(mods, i)) ? fn : fn(h, null));
     return input !== h.data && input !== x.data ? input.byteLength : 0;
   };
-  const steps = (from: number, to: number, step: (i: number) => number) => noGrad(() => {
-    for (let i = from; from <= to ? i <= to : i >= to; i += from <= to ? 1 : -1) {
+  const layers = [...Array(last + 1).keys()];
+  const steps = (order: number[], step: (i: number) => number) => noGrad(() => {
+    for (const i of order) {
       const bytes = step(i);
       if (bytes > 0) release?.(bytes);
     }
   });
-  steps(0, last, forwardStep);
+  steps(layers, forwardStep);
   if (!wantGrad) return null;
   let g: Float32Array | null = null;
   const backwardStep = (i: number): number => {
@@ -190,7 +191,7 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
     }
     return freed + (gOut !== g ? gOut.byteLength : 0);
   };
-  steps(last, 0, backwardStep);
+  steps(layers.reverse(), backwardStep);
   return g === null ? Tensor.zeros(x.shape) : new Tensor(g, x.shape);
 }
 
