@@ -5,7 +5,8 @@
 // (config, step, rng state, cursor, EMA update count, optimizer skeletons with {"$t": name} for
 // arrays and {"$n": "NaN"} for non-finite numbers).
 import { Tensor } from '../tensor.js';
-import { FormatError, parseSafetensorsRaw, serializeSafetensors, toFloat32, toFloat64, type TensorEntry } from '../io/safetensors.js';
+import { FormatError, serializeSafetensors, toFloat32, toFloat64, type TensorEntry } from '../io/safetensors.js';
+import { openStateFile, packState, unpackState } from '../io/state_pack.js';
 import type { GanTrainerState } from './train.js';
 
 export const GAN_STATE_FORMAT = 'ganstyle-gan-trainer/1';
@@ -16,16 +17,7 @@ export function serializeGanState(s: GanTrainerState, metadata: Record<string, s
     for (const [k, t] of Object.entries(sd)) tensors.set(`${prefix}/${k}`, t);
     return Object.keys(sd);
   };
-  const pack = (v: unknown, path: string): unknown => {
-    if (v instanceof Float32Array || v instanceof Float64Array) {
-      tensors.set(path, { shape: [v.length], data: v });
-      return { $t: path };
-    }
-    if (typeof v === 'number' && !Number.isFinite(v)) return { $n: String(v) };
-    if (Array.isArray(v)) return v.map((x, j) => pack(x, `${path}/${j}`));
-    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, pack(x, `${path}/${k}`)]));
-    return v;
-  };
+  const pack = (v: unknown, path: string) => packState(v, path, tensors);
   const rest = {
     config: s.config, step: s.step, rng: pack(s.rng, 'rng'), cursor: s.cursor, emaUpdates: s.emaUpdates,
     G: addDict('G', s.G), D: addDict('D', s.D), Gema: s.Gema === null ? null : addDict('G_ema', s.Gema),
@@ -37,21 +29,7 @@ export function serializeGanState(s: GanTrainerState, metadata: Record<string, s
 
 /** Inverse of serializeGanState; errors name the file. */
 export function parseGanState(bytes: Uint8Array, file = '<bytes>'): GanTrainerState {
-  const { entries, metadata } = parseSafetensorsRaw(bytes, file);
-  if (metadata.format !== GAN_STATE_FORMAT || metadata.trainer === undefined) {
-    throw new FormatError(file, `not a GAN trainer checkpoint (metadata format is ${JSON.stringify(metadata.format)}, expected "${GAN_STATE_FORMAT}")`);
-  }
-  let rest: Record<string, any>;
-  try {
-    rest = JSON.parse(metadata.trainer);
-  } catch (e) {
-    throw new FormatError(file, `trainer metadata is not valid JSON (${(e as Error).message})`);
-  }
-  const raw = (name: string) => {
-    const r = entries.get(name);
-    if (r === undefined) throw new FormatError(file, `missing tensor '${name}'`);
-    return r;
-  };
+  const { json: rest, tensor: raw } = openStateFile(bytes, file, GAN_STATE_FORMAT, 'trainer', 'a GAN trainer checkpoint');
   const dict = (prefix: string, keys: unknown): Record<string, Tensor> => {
     if (!Array.isArray(keys)) throw new FormatError(file, `trainer metadata lacks the key list of ${prefix}`);
     return Object.fromEntries(keys.map((k: string) => {
@@ -59,17 +37,7 @@ export function parseGanState(bytes: Uint8Array, file = '<bytes>'): GanTrainerSt
       return [k, new Tensor(toFloat32(r).slice(), r.shape)];
     }));
   };
-  const unpack = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(unpack);
-    if (typeof v !== 'object' || v === null) return v;
-    const o = v as Record<string, unknown>;
-    if (typeof o.$t === 'string') {
-      const r = raw(o.$t);
-      return r.dtype === 'F64' ? toFloat64(r) : toFloat32(r).slice();
-    }
-    if (typeof o.$n === 'string') return Number(o.$n);
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unpack(x)]));
-  };
+  const unpack = (v: unknown) => unpackState(v, raw);
   return {
     config: rest.config,
     step: rest.step,
