@@ -13,6 +13,8 @@
 import { Tensor } from '../tensor.js';
 import { defineOp } from '../ops/op.js';
 import { noGrad } from '../autograd.js';
+import { kernels } from '../backend.js';
+import { normalize } from '../kernels/power_iteration.js';
 import { globalRng, type Rng } from '../rng.js';
 import { Module } from '../nn/module.js';
 import { Linear } from '../nn/linear.js';
@@ -110,20 +112,11 @@ const spectral_norm_weight_backward = defineOp({
   },
 });
 
-/** x ← x / max(‖x‖, eps); returns ‖x‖ before. */
-function normalizeInPlace(x: Float64Array, eps: number): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  const norm = Math.sqrt(s), d = Math.max(norm, eps);
-  for (let i = 0; i < x.length; i++) x[i] /= d;
-  return norm;
-}
-
 /** A unit vector N(0, 1)-drawn then normalised (torch's u, v start). */
 function randomUnit(n: number, eps: number, rng: Rng): Float32Array {
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = rng.normal();
-  normalizeInPlace(x, eps);
+  normalize(x, eps);
   return Float32Array.from(x);
 }
 
@@ -168,39 +161,14 @@ export class SpectralNorm extends Module {
   }
 
   /**
-   * Runs `n` power-iteration steps on weight_orig, updating weight_u and weight_v in place; returns
-   * σ = uᵀ W v for the new u, v (= ‖W v‖ before u's normalisation), or null when n is 0.
+   * Runs `n` power-iteration steps on weight_orig (the backend's power_iteration kernel), updating
+   * weight_u and weight_v in place; returns σ = uᵀ W v for the new u, v (= ‖W v‖ before u's
+   * normalisation), or null when n is 0.
    */
   powerIteration(n = this.n_power_iterations): number | null {
-    const W = this.weight_orig.data, m = this.view;
-    const u = Float64Array.from(this.weight_u.data), v = Float64Array.from(this.weight_v.data);
-    let sigma: number | null = null;
-    for (let it = 0; it < n; it++) {
-      // v ← normalize(Wᵀu): for each matrix row r, v[cols of r] += W[row r]·u[r]
-      v.fill(0);
-      for (let q = 0, f = 0; q < m.before; q++) {
-        const c0 = q * m.after;
-        for (let r = 0; r < m.h; r++) {
-          const ur = u[r];
-          for (let k = 0; k < m.after; k++, f++) v[c0 + k] += W[f] * ur;
-        }
-      }
-      normalizeInPlace(v, this.eps);
-      // u ← normalize(W v)
-      u.fill(0);
-      for (let q = 0, f = 0; q < m.before; q++) {
-        const c0 = q * m.after;
-        for (let r = 0; r < m.h; r++) {
-          let t = 0;
-          for (let k = 0; k < m.after; k++, f++) t += W[f] * v[c0 + k];
-          u[r] += t;
-        }
-      }
-      sigma = normalizeInPlace(u, this.eps);
-    }
-    this.weight_u.data.set(u);
-    this.weight_v.data.set(v);
-    return sigma;
+    if (n === 0) return null;
+    const m = this.view;
+    return kernels().power_iteration(this.weight_orig.data, m.before, m.h, m.after, this.weight_u.data, this.weight_v.data, n, this.eps);
   }
 
   /** σ = uᵀ W v with the stored u, v (a number; no power iteration). */

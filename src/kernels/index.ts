@@ -6,6 +6,7 @@ import { conv } from './conv.js';
 import { depthwise } from './depthwise.js';
 import { gemm } from './gemm.js';
 import { im2col } from './im2col.js';
+import { power_iteration } from './power_iteration.js';
 
 export interface Kernels {
   gemm: typeof gemm;
@@ -15,9 +16,11 @@ export interface Kernels {
   conv: typeof conv;
   depthwise: typeof depthwise;
   adam: typeof adam;
+  /** Spectral normalisation's σ estimate. */
+  power_iteration: typeof power_iteration;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

@@ -166,5 +166,23 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
         arrays.forEach((arr, i) => { if (i !== 1) copyOut(ex, ptrs[i], arr, n); }); // g (1) is only read
       });
     },
+
+    // Memory-bound (one pass over the weight per product): one thread.
+    power_iteration(weight, before, h, after, u, v, iters, eps) {
+      const wLen = before * h * after, cols = before * after;
+      need('power_iteration', 'weight', weight, wLen);
+      need('power_iteration', 'u', u, h);
+      need('power_iteration', 'v', v, cols);
+      if (iters === 0) return NaN;
+      return withScratch(ex, [wLen, h, cols], ([pw, pu, pv]) => {
+        copyIn(ex, pw, weight, wLen);
+        copyIn(ex, pu, u, h);
+        copyIn(ex, pv, v, cols);
+        const sigma = ex.power_iteration(pw, before, h, after, pu, pv, iters, eps);
+        copyOut(ex, pu, u, h);
+        copyOut(ex, pv, v, cols);
+        return sigma;
+      });
+    },
   };
 }

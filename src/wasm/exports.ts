@@ -33,6 +33,8 @@ export interface WasmExports {
   /** assembly/kernels/adam.ts: same parameters as src/kernels/adam.ts, arrays as byte offsets (vmax 0: none). */
   adam(p: number, g: number, m: number, v: number, vmax: number, n: number,
     beta1: number, c1: number, beta2: number, c2: number, negStepSize: number, bc2Sqrt: number, eps: number, wd: number): void;
+  /** assembly/kernels/power_iteration.ts: same parameters as src/kernels/power_iteration.ts, arrays as byte offsets. */
+  power_iteration(weight: number, before: number, h: number, after: number, u: number, v: number, iters: number, eps: number): number;
   /** assembly/scratch.ts: reserves bytes (rounded up to 16), returns a 16-byte aligned offset. */
   scratch_alloc(bytes: number): number;
   /** assembly/scratch.ts: frees every region. */
@@ -51,6 +53,7 @@ export const WASM_FUNCTIONS = {
   conv: 24,
   depthwise: 21,
   adam: 14,
+  power_iteration: 8,
   scratch_alloc: 1,
   scratch_reset: 0,
   scratch_set_base: 2,
