@@ -1,23 +1,27 @@
 // Fast style transfer: one feed-forward stylisation of a size² RGB image (no autograd), reported
-// as ms per megapixel. The network is Engstrom's (the one ml5 ships) with seeded random weights in
-// TF's layout, so a peer can run the very same tensors; speed does not depend on the values.
+// as ms per megapixel. Engstrom's network (the one ml5 ships) with seeded random weights in TF's
+// layout, so a peer can run the very same tensors, and the light `--arch mobile` network
+// (depthwise-separable, src/fast/mobile_net.ts; ganstyle only) with seeded random weights; speed
+// does not depend on the values.
 //
-// FLOPs (nominal, convolutions only: instance norm, ReLU and tanh are < 1%): 2·Cout·Ho·Wo·Cin·k²
-// per conv; a conv_transpose2d counts 2·Cin·H·W·Cout·k² on its input H×W. Engstrom at size² ≈
-// 252 GFLOP per megapixel.
+// FLOPs (nominal, convolutions only): 2·Cout·Ho·Wo·(Cin/groups)·k² per conv; a conv_transpose2d
+// counts 2·Cin·H·W·Cout·k² on its input H×W. Engstrom at size² ≈ 252 GFLOP per megapixel, the
+// light network ≈ 36 (its elementwise work — instance norm, ReLU over 256-channel tensors — is
+// not counted and weighs far more there than in Engstrom's).
 import { Tensor } from '../src/tensor.js';
 import { Rng } from '../src/rng.js';
 import { noGrad } from '../src/autograd.js';
 import { ENGSTROM_VARIABLE_NAMES } from '../src/io/ml5_checkpoint.js';
 import { EngstromNet } from '../src/fast/engstrom.js';
+import { MobileStyleNet } from '../src/fast/mobile_net.js';
 import { engstromStateDict } from '../src/fast/load.js';
 import type { BenchCase, BenchRow, Runner } from './report.js';
 
 export interface FastCase {
-  /** The network: 'engstrom' (more may be added: each needs an entry in ganstyleFast). */
-  arch: string;
+  /** The network: 'engstrom' or 'mobile' (each has an entry in ganstyleFast). */
+  arch: 'engstrom' | 'mobile';
   size: number;
-  /** Engstrom's 48 variables in TF layout (HWIO kernels), in Variable order. */
+  /** Engstrom's 48 variables in TF layout (HWIO kernels), in Variable order (empty for 'mobile'). */
   variables: Map<string, Tensor>;
 }
 
@@ -47,16 +51,36 @@ export function engstromFlops(size: number): number {
     + conv(128, 64, 3, q) /* deconv1 on its q² input */ + conv(64, 32, 3, h) + conv(32, 3, 9, s);
 }
 
-export function fastCases(quick: boolean): BenchCase<FastCase>[] {
-  const size = quick ? 32 : 256;
-  return [{ name: 'fast_style', shape: `engstrom ${size}x${size}`, flops: engstromFlops(size), params: { arch: 'engstrom', size, variables: engstromRandomVariables(1) } }];
+/** Nominal FLOPs of the light network on a size² image (size a multiple of 4). */
+export function mobileFlops(size: number): number {
+  // per conv at output side `out`: 2·Cout·out²·(Cin/groups)·k²; depthwise: groups = Cin = Cout
+  const conv = (cin: number, cout: number, k: number, out: number) => 2 * cout * out * out * cin * k * k;
+  const dw = (c: number, k: number, out: number) => 2 * c * out * out * k * k;
+  const s = size, h = size / 2, q = size / 4;
+  return conv(3, 16, 9, s)
+    + dw(16, 3, h) + conv(16, 32, 1, h) + dw(32, 3, q) + conv(32, 64, 1, q) // down1, down2
+    + 5 * (conv(64, 256, 1, q) + dw(256, 3, q) + conv(256, 64, 1, q)) // inverted residuals
+    + dw(64, 3, h) + conv(64, 32, 1, h) + dw(32, 3, s) + conv(32, 16, 1, s) // up1, up2
+    + dw(16, 9, s) + conv(16, 3, 1, s); // out
 }
 
-/** ganstyle's EngstromNet forward on one image (input made once, outside the timing). */
-export function ganstyleFast(c: FastCase): Runner | null {
-  if (c.arch !== 'engstrom') return null;
-  const net = new EngstromNet();
-  net.loadStateDict(engstromStateDict(c.variables, 'bench'));
+export function fastCases(quick: boolean): BenchCase<FastCase>[] {
+  const size = quick ? 32 : 256;
+  return [
+    { name: 'fast_style', shape: `engstrom ${size}x${size}`, flops: engstromFlops(size), params: { arch: 'engstrom', size, variables: engstromRandomVariables(1) } },
+    { name: 'fast_style', shape: `mobile ${size}x${size}`, flops: mobileFlops(size), params: { arch: 'mobile', size, variables: new Map() } },
+  ];
+}
+
+/** ganstyle's forward of the case's network on one image (input made once, outside the timing). */
+export function ganstyleFast(c: FastCase): Runner {
+  let net: EngstromNet | MobileStyleNet;
+  if (c.arch === 'engstrom') {
+    net = new EngstromNet();
+    net.loadStateDict(engstromStateDict(c.variables, 'bench'));
+  } else {
+    net = new MobileStyleNet({ rng: new Rng(1) });
+  }
   net.eval();
   const x = Tensor.rand([1, 3, c.size, c.size], { rng: new Rng(2), high: 255 });
   return { run: () => noGrad(() => net.forward(x)), dispose: () => {} };

@@ -12,7 +12,7 @@
 //   res1…5  pw 64→256 → IN → ReLU → dw 3×3 (256) → IN → ReLU → pw 256→64 → IN, + x
 //   up1/2   nearest ×2 → dw 3×3 → IN → ReLU → pw 64→32 (32→16) → IN → ReLU
 //   out     dw 9×9 (16) → pw 16→3 (+ bias)
-// Multiply-adds per input pixel ≈ 21k, against ≈ 153k for TransformerNet (whose residual blocks
+// Multiply-adds per input pixel ≈ 18k (bench/fast.bench.ts mobileFlops), against ≈ 153k for TransformerNet (whose residual blocks
 // alone are 92k); parameters ≈ 0.2M against 1.68M. Every conv is preceded by ReflectionPad2d(k // 2).
 import type { Tensor } from '../tensor.js';
 import type { Rng } from '../rng.js';

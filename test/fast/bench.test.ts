@@ -10,7 +10,9 @@ import { Rng } from '../../src/rng.js';
 import { noGrad } from '../../src/autograd.js';
 import { EngstromNet } from '../../src/fast/engstrom.js';
 import { engstromStateDict } from '../../src/fast/load.js';
-import { engstromFlops, engstromRandomVariables, fastCases, msPerMegapixel } from '../../bench/fast.bench.js';
+import { engstromFlops, engstromRandomVariables, fastCases, mobileFlops, msPerMegapixel } from '../../bench/fast.bench.js';
+import { MobileStyleNet } from '../../src/fast/mobile_net.js';
+import { Conv2d } from '../../src/nn/conv.js';
 import { withBackend } from '../helpers/backends.js';
 import { projectRoot } from '../helpers/shared.js';
 import { maxAbsDiff } from './helpers.js';
@@ -24,7 +26,28 @@ test('engstromFlops counts every conv: 252 GFLOP per megapixel', () => {
   assert.ok(Math.abs(perPixel / 1e3 - 252.5) < 1, `${perPixel}`);
   const [c] = fastCases(true);
   assert.equal(c.name, 'fast_style');
+  assert.equal(c.params.arch, 'engstrom');
   assert.deepEqual(msPerMegapixel([{ name: 'fast_style', shape: c.shape, backend: 'x', threads: 1, ms: 1.024, gflops: 1 }]), ['engstrom 32x32 x/1: 1000 ms per megapixel']);
+});
+
+test('mobileFlops counts every conv of MobileStyleNet (checked by recording each Conv2d call)', () => {
+  const net = new MobileStyleNet({ rng: new Rng(1) });
+  let counted = 0, convs = 0;
+  for (const m of net.modules()) {
+    if (!(m instanceof Conv2d)) continue;
+    const forward = m.forward.bind(m);
+    m.forward = (x: Tensor) => {
+      const y = forward(x);
+      counted += 2 * y.size * (m.in_channels / m.groups) * m.kernel_size[0] * m.kernel_size[1];
+      convs++;
+      return y;
+    };
+  }
+  noGrad(() => net.forward(Tensor.rand([1, 3, 32, 32], { rng: new Rng(2) })));
+  assert.equal(convs, 1 + 2 + 2 + 3 * 5 + 2 + 2 + 2); // conv1, down1–2, res1–5, up1–2, out
+  assert.equal(mobileFlops(32), counted);
+  const cases = fastCases(true);
+  assert.deepEqual(cases.map((c) => c.shape), ['engstrom 32x32', 'mobile 32x32']);
 });
 
 test('tfjs-wasm runs the same Engstrom network as ganstyle (same output)', { skip: tfjs }, async () => {

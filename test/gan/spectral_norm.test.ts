@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Tensor } from '../../src/tensor.js';
 import { Rng } from '../../src/rng.js';
 import { F } from '../../src/ops/index.js';
-import { noGrad } from '../../src/autograd.js';
+import { enableGrad, grad, noGrad } from '../../src/autograd.js';
 import { gradcheck } from '../../src/gradcheck.js';
 import { Conv2d, ConvTranspose2d, Linear, Sequential, LeakyReLU } from '../../src/nn/index.js';
 import { spectralNorm, spectralNormWeight } from '../../src/gan/spectral_norm.js';
@@ -129,6 +129,37 @@ test('∂(W/σ)/∂weight_orig includes the σ term (finite differences, u and v
     const naive = upstream.data.map((g) => g / sn.sigma());
     const diff = sn.weight_orig.grad!.data.reduce((m, g, i) => Math.max(m, Math.abs(g - naive[i])), 0);
     assert.ok(diff > 1e-3, `${c.name}: gradient equals dy/σ, the σ term is missing`);
+  }
+});
+
+test('forward: gradients w.r.t. x, weight_orig and bias match finite differences (every layer kind)', () => {
+  for (const c of cases) {
+    const rng = new Rng(31);
+    const sn = spectralNorm(c.make(rng), { rng });
+    sn.powerIteration(3);
+    sn.eval(); // u, v fixed while differencing
+    const x = (c.name.startsWith('Linear') ? Tensor.randn([3, 20], { rng }) : Tensor.randn([2, c.name.startsWith('Conv2d') ? 3 : 4, 4, 4], { rng })).requiresGrad_();
+    const r = gradcheck((xx) => sn.forward(xx), [x, sn.weight_orig, sn.bias!], { rng, eps: 1e-3, atol: 2e-3, rtol: 1e-2 });
+    assert.ok(r.ok, `${c.name}: ${r.message}`);
+  }
+});
+
+test('second order (WGAN-GP with spectral norm): ∂‖∂D/∂x‖²/∂weight_orig matches finite differences', () => {
+  for (const c of cases.slice(0, 2)) {
+    const rng = new Rng(41);
+    const sn = spectralNorm(c.make(rng), { rng });
+    sn.powerIteration(3);
+    sn.eval();
+    const x = (c.name.startsWith('Linear') ? Tensor.randn([2, 20], { rng }) : Tensor.randn([1, 3, 4, 4], { rng })).requiresGrad_();
+    const weights = Tensor.randn(noGrad(() => sn.forward(x)).shape, { rng });
+    // ‖∂⟨D(x), c⟩/∂x‖² as a function of weight_orig; D = leaky_relu(sn(x)) so the input gradient depends on W nonlinearly
+    // (enableGrad: gradcheck evaluates the function under noGrad for its finite differences)
+    const penalty = () => enableGrad(() => {
+      const [g] = grad(F.sum(F.mul(F.leaky_relu(sn.forward(x), { negative_slope: 0.2 }), weights)), [x], { createGraph: true });
+      return F.sum(F.mul(g!, g!));
+    });
+    const r = gradcheck(penalty, [sn.weight_orig], { rng, eps: 1e-3, atol: 5e-3, rtol: 2e-2 });
+    assert.ok(r.ok, `${c.name}: ${r.message}`);
   }
 });
 
