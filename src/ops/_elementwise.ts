@@ -8,7 +8,7 @@ import { reshape } from './reshape.js';
 import { sum } from './sum.js';
 
 export type UnaryCode =
-  | 'relu' | 'relu_mask' | 'leaky_relu' | 'leaky_relu_mask' | 'tanh' | 'sigmoid'
+  | 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid'
   | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'pow';
 
 /** out = f(x) elementwise; `p` is the op's parameter (negative_slope, exponent). */
@@ -16,9 +16,7 @@ export function mapUnary(x: Tensor, code: UnaryCode, p = 0): Tensor {
   const s = x.data, n = s.length, o = new Float32Array(n);
   switch (code) {
     case 'relu': for (let i = 0; i < n; i++) o[i] = s[i] > 0 ? s[i] : 0; break;
-    case 'relu_mask': for (let i = 0; i < n; i++) o[i] = s[i] > 0 ? 1 : 0; break;
     case 'leaky_relu': for (let i = 0; i < n; i++) o[i] = s[i] > 0 ? s[i] : p * s[i]; break;
-    case 'leaky_relu_mask': for (let i = 0; i < n; i++) o[i] = s[i] > 0 ? 1 : p; break;
     case 'tanh': for (let i = 0; i < n; i++) o[i] = Math.tanh(s[i]); break;
     // NOTE: e⁻ˣ overflows for x ≪ 0, so σ(x) = eˣ/(1 + eˣ) there; both forms stay finite at ±100.
     case 'sigmoid': for (let i = 0; i < n; i++) { const v = s[i]; if (v >= 0) o[i] = 1 / (1 + Math.exp(-v)); else { const e = Math.exp(v); o[i] = e / (1 + e); } } break;

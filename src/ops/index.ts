@@ -20,6 +20,7 @@ import { expand } from './expand.js';
 import { gram } from './gram.js';
 import { instance_norm } from './instance_norm.js';
 import { leaky_relu } from './leaky_relu.js';
+import { leaky_relu_backward } from './leaky_relu_backward.js';
 import { linear } from './linear.js';
 import { log } from './log.js';
 import { log_softmax } from './log_softmax.js';
@@ -64,6 +65,7 @@ export const ops = {
   gram,
   instance_norm,
   leaky_relu,
+  leaky_relu_backward,
   linear,
   log,
   log_softmax,

@@ -43,6 +43,7 @@ export const samples: Record<string, Sample[]> = {
   exp: [{ inputs: { x: r(5) } }],
   expand: [{ inputs: { x: r(3, 1) }, attrs: { shape: [2, 3, 4] } }],
   leaky_relu: [{ inputs: { x: away(4, 5) }, attrs: { negative_slope: 0.2 } }],
+  leaky_relu_backward: [{ inputs: { dy: r(4, 5), x: away(4, 5) }, attrs: { negative_slope: 0.2 }, constant: ['x'] }],
   linear: [{ inputs: { x: r(3, 5), weight: r(4, 5), bias: r(4) } }],
   log: [{ inputs: { x: pos(6) } }],
   matmul: [
