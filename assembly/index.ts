@@ -7,6 +7,7 @@ export { conv } from './kernels/conv';
 export { depthwise } from './kernels/depthwise';
 export { adam } from './kernels/adam';
 export { power_iteration } from './kernels/power_iteration';
+export { plane_norm } from './kernels/plane_norm';
 export { scratch_alloc, scratch_reset, scratch_set_base } from './scratch';
 // bench helper (bench/ceiling.ts), not a Kernels member
 export { ceiling } from './bench/ceiling';

@@ -25,7 +25,12 @@ export interface BenchOptions {
   quick: boolean;
   /** false: ganstyle only. */
   peers: boolean;
+  /** Only these benchmarks (BENCH_NAMES); default all. The ceiling is always measured. */
+  only?: readonly string[];
 }
+
+/** The benchmark names `--only` selects from (each row's `name`). */
+export const BENCH_NAMES = ['gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd', 'fast_style', 'stylize'] as const;
 
 export interface BenchIo {
   /** A result line (stdout). */
@@ -37,7 +42,7 @@ export interface BenchIo {
 interface Cases {
   gemm: BenchCase<GemmCase>[];
   conv: ReturnType<typeof convCases>;
-  gan: ReturnType<typeof ganCase>;
+  gan: ReturnType<typeof ganCase>[];
   vgg: ReturnType<typeof vggCases>;
   fast: ReturnType<typeof fastCases>;
 }
@@ -99,8 +104,16 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     else io.note(`  ${r.name} ${r.shape} ${r.backend}/${r.threads}: ${r.ms.toFixed(2)} ms, ${r.gflops.toFixed(2)} GFLOP/s`);
   };
   const threadCounts = opts.threads > 1 ? [1, opts.threads] : [1];
-  const cases: Cases = { gemm: gemmCases(opts.quick), conv: convCases(opts.quick), gan: ganCase(opts.quick), vgg: vggCases(opts.quick), fast: fastCases(opts.quick) };
-  const stylize = stylizeCases(opts.quick); // Gatys L-BFGS iterations (s/it and peak memory; needs ../shared)
+  for (const name of opts.only ?? []) {
+    if (!(BENCH_NAMES as readonly string[]).includes(name)) throw new RangeError(`bench: unknown benchmark '${name}' (choose from ${BENCH_NAMES.join(', ')})`);
+  }
+  const want = (name: (typeof BENCH_NAMES)[number]) => opts.only === undefined || opts.only.includes(name);
+  const pick = <T>(name: (typeof BENCH_NAMES)[number], make: () => T[]): T[] => (want(name) ? make() : []);
+  const cases: Cases = {
+    gemm: pick('gemm', () => gemmCases(opts.quick)), conv: pick('conv2d', () => convCases(opts.quick)), gan: pick('gan_step', () => [ganCase(opts.quick)]),
+    vgg: pick('vgg_fwd_bwd', () => vggCases(opts.quick)), fast: pick('fast_style', () => fastCases(opts.quick)),
+  };
+  const stylize = want('stylize') ? stylizeCases(opts.quick) : { cases: [] }; // Gatys L-BFGS iterations (s/it and peak memory; needs ../shared)
   if (stylize.skipped !== undefined) note(stylize.skipped);
 
   // The ceiling, measured here, in this process.
@@ -124,7 +137,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
   for (const threads of setThreads === undefined ? [1] : threadCounts) {
     setThreads?.(threads);
     io.note(`ganstyle, ${threads} thread${threads > 1 ? 's' : ''}…`);
-    for (const [shapes, variants] of gemmSets(opts.quick)) {
+    for (const [shapes, variants] of want('gemm') ? gemmSets(opts.quick) : []) {
       const gemmBackend: GemmBenchBackend = simd ? 'wasm-simd' : 'wasm-scalar';
       // at n > 1 threads: the pool's kernels (setThreads made them the active ones)
       const pooled = threads > 1 ? { [gemmBackend]: backend.kernels() } : undefined;
@@ -133,7 +146,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
       for (const r of gemmRows) emit({ name: r.name, shape: r.shape, backend: r.backend, threads, ms: r.ms, gflops: r.gflops });
     }
     for (const c of cases.conv) emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));
-    emit(await runCase(cases.gan, label, threads, opts.quick, ganstyleGanStep));
+    for (const c of cases.gan) emit(await runCase(c, label, threads, opts.quick, ganstyleGanStep));
     for (const c of cases.vgg) emit(await runCase(c, label, threads, opts.quick, ganstyleVggTrain));
     for (const c of cases.fast) emit(await runCase(c, label, threads, opts.quick, ganstyleFast));
     for (const c of stylize.cases) emit(await runCase(c, label, threads, opts.quick, (p) => ganstyleStylize(p, (m) => note(`stylize ${p.size}x${p.size} ${label}/${threads}: ${m}`))));
@@ -174,9 +187,11 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
         await quietStdout(opts.json, async () => {
           for (const c of cases.gemm) emit(await attempt(c, (p) => peer.gemm(p)));
           for (const c of cases.conv) emit(await attempt(c, (p) => peer.conv2d(p)));
-          const gan = await attempt(cases.gan, (b) => peer.ganStep(b));
-          if (gan === null) lacks(peer.backend, cases.gan.name, peer.missing('training'));
-          emit(gan);
+          for (const c of cases.gan) {
+            const gan = await attempt(c, (b) => peer.ganStep(b));
+            if (gan === null) lacks(peer.backend, c.name, peer.missing('training'));
+            emit(gan);
+          }
           for (const c of cases.vgg) {
             const r = await attempt(c, (p) => peer.vggTrain(p.vgg, p.weightGrads));
             if (r === null) lacks(peer.backend, `${c.name} (${c.shape.split(' ').at(-1)})`, peer.missing(c.params.weightGrads ? 'vgg-weight-grads' : 'training'));

@@ -6,6 +6,7 @@ import { conv } from './conv.js';
 import { depthwise } from './depthwise.js';
 import { gemm } from './gemm.js';
 import { im2col } from './im2col.js';
+import { plane_norm } from './plane_norm.js';
 import { power_iteration } from './power_iteration.js';
 
 export interface Kernels {
@@ -18,9 +19,11 @@ export interface Kernels {
   adam: typeof adam;
   /** Spectral normalisation's σ estimate. */
   power_iteration: typeof power_iteration;
+  /** Instance norm's (and one-image batch norm's) forward. */
+  plane_norm: typeof plane_norm;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

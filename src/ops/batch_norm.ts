@@ -7,6 +7,8 @@
 // x̂⊙mean(dy⊙x̂)) in training (μ, σ² depend on x), (γ/σ)⊙dy in eval; sums/means over all axes but 1.
 import { Tensor } from '../tensor.js';
 import { isGradEnabled } from '../autograd.js';
+import { kernels } from '../backend.js';
+import { runSum } from '../kernels/plane_norm.js';
 import { checkFinite, fmt, ShapeError, sizeOf } from '../shape.js';
 import { defineOp } from './op.js';
 import { add } from './add.js';
@@ -55,14 +57,19 @@ export const batch_norm = defineOp({
     const keep = [x, rm, rv, weight, bias].some((t) => t?.requiresGrad);
     const xhat = keep ? new Float32Array(src.length) : out;
     const invstd = new Float32Array(c);
+    if (training && n === 1 && rm === undefined) {
+      // one image, no running statistics (instance norm's view [1, N·C, S]): contiguous planes, the backend's kernel
+      kernels().plane_norm(src, c, s, weight?.data ?? null, bias?.data ?? null, eps, out, keep ? xhat : null, new Float32Array(c), invstd);
+      return { out: new Tensor(out, x.shape), saved: { xhat: keep ? new Tensor(xhat, x.shape) : null, invstd: new Tensor(invstd, [c]) } };
+    }
     for (let ch = 0; ch < c; ch++) {
       let mu: number, variance: number;
       if (training) {
         let acc = 0;
-        for (let i = 0; i < n; i++) for (let j = (i * c + ch) * s, e = j + s; j < e; j++) acc += src[j];
+        for (let i = 0; i < n; i++) acc += runSum(src, (i * c + ch) * s, s, 0, false);
         mu = acc / m;
         let sq = 0;
-        for (let i = 0; i < n; i++) for (let j = (i * c + ch) * s, e = j + s; j < e; j++) sq += (src[j] - mu) * (src[j] - mu);
+        for (let i = 0; i < n; i++) sq += runSum(src, (i * c + ch) * s, s, mu, true);
         variance = sq / m;
         if (rm !== undefined) {
           rm.data[ch] = (1 - momentum) * rm.data[ch] + momentum * mu;

@@ -5,6 +5,7 @@
 import { Tensor } from '../tensor.js';
 import { shapeEq, ShapeError, fmt } from '../shape.js';
 import { defineOp, type OpFn } from './op.js';
+import { slopes } from './_elementwise.js';
 
 export const leaky_relu_backward: OpFn<readonly ['dy', 'x'], readonly [], { negative_slope: number }> = defineOp({
   name: 'leaky_relu_backward',
@@ -12,8 +13,9 @@ export const leaky_relu_backward: OpFn<readonly ['dy', 'x'], readonly [], { nega
   attrs: { negative_slope: 0.01 },
   forward: ({ dy, x }, { negative_slope: s }) => {
     if (!shapeEq(dy.shape, x.shape)) throw new ShapeError(`leaky_relu_backward: dy ${fmt(dy.shape)} and x ${fmt(x.shape)} differ`);
-    const g = dy.data, v = x.data, n = g.length, out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = v[i] > 0 ? g[i] : s * g[i];
+    // branch-free select (see mapUnary); + 0: relu's zero gradient is +0, not the −0 of a negative·0
+    const g = dy.data, v = x.data, n = g.length, out = new Float32Array(n), k = slopes(s);
+    for (let i = 0; i < n; i++) out[i] = g[i] * k[+(v[i] > 0)] + 0;
     return new Tensor(out, dy.shape);
   },
   backward: (g, { inputs: { x }, attrs }) => ({ dy: leaky_relu_backward(g, x!, attrs) }),

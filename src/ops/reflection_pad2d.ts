@@ -48,9 +48,11 @@ export const reflection_pad2d = defineOp({
     const col = Int32Array.from({ length: wo }, (_, j) => reflect(j - l, w));
     let o = 0;
     for (let p = 0; p < planes; p++) {
-      for (let i = 0; i < ho; i++) {
+      for (let i = 0; i < ho; i++, o += wo) {
         const row = (p * h + reflect(i - t, h)) * w;
-        for (let j = 0; j < wo; j++) out[o++] = src[row + col[j]];
+        out.set(src.subarray(row, row + w), o + l); // the interior: a plain copy of the source row
+        for (let j = 0; j < l; j++) out[o + j] = src[row + col[j]];
+        for (let j = l + w; j < wo; j++) out[o + j] = src[row + col[j]];
       }
     }
     return new Tensor(out, [...x.shape.slice(0, -2), ho, wo]);

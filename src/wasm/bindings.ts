@@ -167,6 +167,26 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
       });
     },
 
+    // Memory-bound (three passes over x): one thread.
+    plane_norm(x, planes, s, weight, bias, eps, out, xhat, mean, istd) {
+      const n = planes * s;
+      need('plane_norm', 'x', x, n);
+      need('plane_norm', 'out', out, n);
+      if (xhat !== null) need('plane_norm', 'xhat', xhat, n);
+      for (const [name, v] of [['weight', weight], ['bias', bias], ['mean', mean], ['istd', istd]] as const) if (v !== null) need('plane_norm', name, v, planes);
+      if (planes === 0) return;
+      withScratch(ex, [n, n, xhat === null ? 0 : n, planes, planes, weight === null ? 0 : planes, bias === null ? 0 : planes], ([px, po, ph, pm, pi, pg, pb]) => {
+        copyIn(ex, px, x, n);
+        if (weight !== null) copyIn(ex, pg, weight, planes);
+        if (bias !== null) copyIn(ex, pb, bias, planes);
+        ex.plane_norm(px, planes, s, weight === null ? 0 : pg, bias === null ? 0 : pb, eps, po, xhat === null ? 0 : ph, pm, pi);
+        copyOut(ex, po, out, n);
+        if (xhat !== null) copyOut(ex, ph, xhat, n);
+        copyOut(ex, pm, mean, planes);
+        copyOut(ex, pi, istd, planes);
+      });
+    },
+
     // Memory-bound (one pass over the weight per product): one thread.
     power_iteration(weight, before, h, after, u, v, iters, eps) {
       const wLen = before * h * after, cols = before * after;

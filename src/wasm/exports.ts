@@ -35,6 +35,9 @@ export interface WasmExports {
     beta1: number, c1: number, beta2: number, c2: number, negStepSize: number, bc2Sqrt: number, eps: number, wd: number): void;
   /** assembly/kernels/power_iteration.ts: same parameters as src/kernels/power_iteration.ts, arrays as byte offsets. */
   power_iteration(weight: number, before: number, h: number, after: number, u: number, v: number, iters: number, eps: number): number;
+  /** assembly/kernels/plane_norm.ts: same parameters as src/kernels/plane_norm.ts, arrays as byte offsets (0: null). */
+  plane_norm(x: number, planes: number, s: number, weight: number, bias: number, eps: number,
+    out: number, xhat: number, mean: number, istd: number): void;
   /** assembly/scratch.ts: reserves bytes (rounded up to 16), returns a 16-byte aligned offset. */
   scratch_alloc(bytes: number): number;
   /** assembly/scratch.ts: frees every region. */
@@ -54,6 +57,7 @@ export const WASM_FUNCTIONS = {
   depthwise: 21,
   adam: 14,
   power_iteration: 8,
+  plane_norm: 10,
   scratch_alloc: 1,
   scratch_reset: 0,
   scratch_set_base: 2,

@@ -75,3 +75,14 @@ test('bench rejects a bad --threads with a non-zero exit and a message', () => {
   assert.match(r.stderr, /--threads must be an integer ≥ 1/);
   assert.equal(r.stdout, '');
 });
+
+test('bench --only: just the named benchmarks (the ceiling always); an unknown name is refused', () => {
+  const r = run('bench', '--quick', '--json', '--no-peers', '--only', 'fast_style,gan_step');
+  assert.equal(r.status, 0, r.stderr);
+  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+  assert.deepEqual(new Set(rows.map((x) => x.name)), new Set(['ceiling', 'fast_style', 'gan_step']));
+  assert.deepEqual(rows.filter((x) => x.name === 'fast_style' && x.threads === 1).map((x) => x.shape), ['engstrom 32x32', 'mobile 32x32']);
+  const bad = run('bench', '--quick', '--only', 'gemm,nonsense');
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /unknown benchmark 'nonsense' \(choose from gemm, conv2d, gan_step, vgg_fwd_bwd, fast_style, stylize\)/);
+});

@@ -1,0 +1,57 @@
+// plane_norm   (twin: src/kernels/plane_norm.ts; test: test/kernels/plane_norm.prop.test.ts)
+// Per contiguous plane p of s values: μ, σ² (biased) by two float64 passes (four partial sums, so
+// the adds overlap), istd = 1/√(σ² + eps), then in f32x4 lanes xhat = (x − μ)·istd and
+// out = xhat·γ[p] + β[p]. Arrays are byte offsets; weight, bias, xhat may be 0 (γ = 1, β = 0, not
+// written).
+
+/** Σ x (squared = false) or Σ (x − mu)² over s values at x. */
+function planeSum(x: usize, s: i32, mu: f64, squared: bool): f64 {
+  let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, j = 0;
+  for (; j + 4 <= s; j += 4) {
+    const p = x + (<usize>j << 2);
+    let v0 = <f64>load<f32>(p), v1 = <f64>load<f32>(p, 4), v2 = <f64>load<f32>(p, 8), v3 = <f64>load<f32>(p, 12);
+    if (squared) {
+      v0 -= mu; v1 -= mu; v2 -= mu; v3 -= mu;
+      v0 *= v0; v1 *= v1; v2 *= v2; v3 *= v3;
+    }
+    s0 += v0; s1 += v1; s2 += v2; s3 += v3;
+  }
+  for (; j < s; j++) {
+    let v = <f64>load<f32>(x + (<usize>j << 2));
+    if (squared) { v -= mu; v *= v; }
+    s0 += v;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+export function plane_norm(
+  x: usize, planes: i32, s: i32, weight: usize, bias: usize, eps: f64,
+  out: usize, xhat: usize, mean: usize, istd: usize,
+): void {
+  assert(planes >= 0 && s >= 0, 'plane_norm: negative size');
+  for (let p = 0; p < planes; p++) {
+    const off = <usize>p * (<usize>s << 2), xp = x + off, op = out + off;
+    const mu = planeSum(xp, s, 0, false) / <f64>s;
+    const is = 1 / Math.sqrt(planeSum(xp, s, mu, true) / <f64>s + eps);
+    store<f32>(mean + (<usize>p << 2), <f32>mu);
+    store<f32>(istd + (<usize>p << 2), <f32>is);
+    const g: f32 = weight == 0 ? 1 : load<f32>(weight + (<usize>p << 2)), b: f32 = bias == 0 ? 0 : load<f32>(bias + (<usize>p << 2));
+    const mu32 = <f32>mu, is32 = <f32>is;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vmu = f32x4.splat(mu32), vis = f32x4.splat(is32), vg = f32x4.splat(g), vb = f32x4.splat(b);
+      for (; j + 4 <= s; j += 4) {
+        const q = <usize>j << 2;
+        const vh = f32x4.mul(f32x4.sub(v128.load(xp + q), vmu), vis);
+        if (xhat != 0) v128.store(xhat + off + q, vh);
+        v128.store(op + q, f32x4.add(f32x4.mul(vh, vg), vb));
+      }
+    }
+    for (; j < s; j++) {
+      const q = <usize>j << 2;
+      const h = (load<f32>(xp + q) - mu32) * is32;
+      if (xhat != 0) store<f32>(xhat + off + q, h);
+      store<f32>(op + q, h * g + b);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// plane_norm: TS reference (float64) vs WASM SIMD / scalar / relaxed / debug (final pass in float32
+// lanes) on plane counts and sizes around the f32x4 width, with and without γ, β and xhat; plus a
+// plane by hand, a constant plane (σ² = 0: eps keeps it finite) and short arrays refused.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Kernels } from '../../src/kernels/index.js';
+import { f32Array } from '../helpers/arb.js';
+import { expectClose, fcParams, reference, wasmPaths } from './paths.js';
+
+const allPaths: [string, Kernels][] = [['ts', reference], ...wasmPaths];
+
+interface Case { planes: number; s: number; x: Float32Array; weight: Float32Array | null; bias: Float32Array | null; xhat: boolean; eps: number }
+
+const caseArb = fc.record({ planes: fc.integer({ min: 1, max: 5 }), s: fc.constantFrom(2, 3, 4, 5, 7, 8, 9, 16, 17, 33), xhat: fc.boolean(), eps: fc.constantFrom(1e-5, 1e-3) })
+  .chain((r) => fc.record({
+    planes: fc.constant(r.planes), s: fc.constant(r.s), xhat: fc.constant(r.xhat), eps: fc.constant(r.eps),
+    x: f32Array(r.planes * r.s, -3, 5), // an offset mean, so (x − μ) matters
+    weight: fc.option(f32Array(r.planes), { nil: null }), bias: fc.option(f32Array(r.planes), { nil: null }),
+  }));
+
+function run(k: Kernels, c: Case) {
+  const n = c.planes * c.s, out = new Float32Array(n).fill(NaN), xhat = c.xhat ? new Float32Array(n).fill(NaN) : null;
+  const mean = new Float32Array(c.planes).fill(NaN), istd = new Float32Array(c.planes).fill(NaN);
+  k.plane_norm(c.x, c.planes, c.s, c.weight, c.bias, c.eps, out, xhat, mean, istd);
+  return { out, xhat, mean, istd };
+}
+
+describe('plane_norm property: TS reference vs WASM', () => {
+  it('random planes, affine or not, with or without xhat: every output within float32 rounding', () => {
+    fc.assert(fc.property(caseArb, (c) => {
+      const ref = run(reference, c);
+      for (const [name, k] of wasmPaths) {
+        const got = run(k, c), what = `${name} planes ${c.planes} s ${c.s}`;
+        // |xhat| ≤ √s, so a few float32 ulps of that scale
+        expectClose(got.out, ref.out, (r) => 1e-5 * (Math.abs(r) + Math.sqrt(c.s)), `${what} out`);
+        if (c.xhat) expectClose(got.xhat!, ref.xhat!, () => 1e-5 * Math.sqrt(c.s), `${what} xhat`);
+        expectClose(got.mean, ref.mean, (r) => 1e-6 * (Math.abs(r) + 1), `${what} mean`);
+        expectClose(got.istd, ref.istd, (r) => 1e-6 * Math.abs(r), `${what} istd`);
+      }
+    }), fcParams(200));
+  });
+
+  it('one plane by hand: x = [1, 2, 3, 4, 6], γ 2, β 1', () => {
+    // μ = 3.2, σ² = (4.84 + 1.44 + 0.04 + 0.64 + 7.84)/5 = 2.96
+    const x = Float32Array.of(1, 2, 3, 4, 6), is = 1 / Math.sqrt(2.96 + 1e-5);
+    const want = Float32Array.from(x, (v) => (v - 3.2) * is * 2 + 1);
+    for (const [name, k] of allPaths) {
+      const out = new Float32Array(5), mean = new Float32Array(1), istd = new Float32Array(1);
+      k.plane_norm(x, 1, 5, Float32Array.of(2), Float32Array.of(1), 1e-5, out, null, mean, istd);
+      expectClose(out, want, () => 1e-6, `${name} out`);
+      assert.ok(Math.abs(mean[0] - 3.2) < 1e-6 && Math.abs(istd[0] - is) < 1e-6, `${name}: mean ${mean[0]}, istd ${istd[0]}`);
+    }
+  });
+
+  it('a constant plane normalises to β (σ² = 0, eps keeps 1/σ finite); short arrays are refused', () => {
+    for (const [name, k] of allPaths) {
+      const out = new Float32Array(6), istd = new Float32Array(1);
+      k.plane_norm(new Float32Array(6).fill(7), 1, 6, null, Float32Array.of(0.5), 1e-5, out, null, new Float32Array(1), istd);
+      assert.deepEqual([...out], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5], name);
+      assert.ok(Math.abs(istd[0] - 1 / Math.sqrt(1e-5)) < 1e-2, `${name}: istd ${istd[0]}`);
+    }
+    for (const [name, k] of wasmPaths) {
+      assert.throws(() => k.plane_norm(new Float32Array(5), 2, 3, null, null, 1e-5, new Float32Array(6), null, new Float32Array(2), new Float32Array(2)), /plane_norm: x has 5 elements, the call reads 6/, name);
+    }
+  });
+});
