@@ -22,6 +22,12 @@ const positive = (name: string) => (v: string) => {
   return n;
 };
 
+/** "N steps at X s/step, last loss …" of a fast / AdaIN training run (a resume already at its last step ran none). */
+function trainSummary(step: number, stepsPerSecond: number, last: Record<string, number> | null): string {
+  const rate = stepsPerSecond > 0 && Number.isFinite(stepsPerSecond) ? `${step} steps at ${(1 / stepsPerSecond).toFixed(2)} s/step` : `no new steps (at step ${step})`;
+  return rate + (last === null ? '' : `, last loss ${last.total.toPrecision(4)} (content ${last.content.toPrecision(4)}, style ${last.style.toPrecision(4)})`);
+}
+
 const oracle = program.command('oracle').description('golden vectors of format ganstyle-oracle/1 (see FORMAT.md)');
 oracle
   .command('check')
@@ -239,8 +245,7 @@ fast
       const { fastTrain } = await import('./commands/fast_train.js');
       if (opts.steps === undefined && opts.minutes === undefined) throw new InvalidArgumentError('give --steps or --minutes');
       const { trainer, stepsPerSecond, last } = await fastTrain({ ...opts, batchSize: opts.batch });
-      const loss = last === null ? '' : `, last loss ${last.total.toPrecision(4)} (content ${last.content.toPrecision(4)}, style ${last.style.toPrecision(4)})`;
-      console.log(`${trainer.step} steps at ${(1 / stepsPerSecond).toFixed(2)} s/step${loss}; network in ${opts.out}/model.safetensors, samples in ${opts.out}/samples.png, curves in ${opts.out}/curves.png`);
+      console.log(`${trainSummary(trainer.step, stepsPerSecond, last)}; network in ${opts.out}/model.safetensors, samples in ${opts.out}/samples.png, curves in ${opts.out}/curves.png`);
     });
   fast
     .command('adain-train')
@@ -268,8 +273,7 @@ fast
       const { adainTrain } = await import('./commands/adain.js');
       if (opts.steps === undefined && opts.minutes === undefined) throw new InvalidArgumentError('give --steps or --minutes');
       const { trainer, stepsPerSecond, last } = await adainTrain({ ...opts, batchSize: opts.batch });
-      const loss = last === null ? '' : `, last loss ${last.total.toPrecision(4)} (content ${last.content.toPrecision(4)}, style ${last.style.toPrecision(4)})`;
-      console.log(`${trainer.step} steps at ${(1 / stepsPerSecond).toFixed(2)} s/step${loss}; decoder in ${opts.out}/decoder.safetensors, samples in ${opts.out}/samples.png`);
+      console.log(`${trainSummary(trainer.step, stepsPerSecond, last)}; decoder in ${opts.out}/decoder.safetensors, samples in ${opts.out}/samples.png`);
     });
   fast
     .command('adain')
