@@ -23,8 +23,10 @@ export interface BenchRow {
 
 /**
  * Median ms of `fn`: one first call (compiles, lets V8 tier the WASM up, sizes the budget), then
- * tinybench with its own warm-up. A call over 1 s gets as many samples as fit in ~8 s (at least
- * one, at most five) and no further warm-up; `quick` times a single call after the first.
+ * tinybench with its own warm-up (≥ 500 ms and 5 calls: while V8 optimises a JS-heavy case such as
+ * the GAN step, its calls 2–3 take 2× and calls 4–13 10–15 % longer than later ones, measured). A call over 1 s gets as many samples
+ * as fit in ~8 s (at least one, at most five) and no further warm-up; `quick` times a single call
+ * after the first.
  */
 export async function measure(name: string, fn: () => unknown, quick: boolean): Promise<number> {
   const t0 = performance.now();
@@ -35,8 +37,8 @@ export async function measure(name: string, fn: () => unknown, quick: boolean): 
     time: quick || slow ? 0 : 600,
     iterations: quick ? 1 : slow ? Math.max(1, Math.min(5, Math.floor(8000 / first))) : 5,
     warmup: !quick && !slow,
-    warmupTime: 100,
-    warmupIterations: 2,
+    warmupTime: 500,
+    warmupIterations: 5,
     throws: true,
   });
   // An async function: tinybench then does not call fn once more just to find out whether it is async.
