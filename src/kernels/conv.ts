@@ -101,31 +101,36 @@ function convForwardLoop(p: ConvPrims, x: Float32Array, wt: Float32Array, y: Flo
 }
 
 /**
- * The gradients' walk over images, groups and bands for input channels [lo, hi) of every group:
- * step(xo, yo, wo, r0, rc) with the offsets of x (at channel lo), y and the weight (at column
- * lo·kh·kw) and the band's output rows [r0, r0 + rc).
+ * The gradients' walk over images, groups and bands for the input channels [lo, hi) of `part`
+ * (default all) in every group: step(xo, yo, wo, r0, rc, nc) with the offsets of x (at channel
+ * lo), y and the weight (at column lo·kh·kw), the band's output rows [r0, r0 + rc) and its nc
+ * columns. Returns what the steps share: the dims, the channel count c = hi − lo and the offset co
+ * of channel lo's column rows (channel c's at c·kh·kw·(widest band) whatever the band, so parts
+ * never overlap).
  */
-function gradientBands(g: ConvGeom, d: Dims, lo: number, step: (xo: number, yo: number, wo: number, r0: number, rc: number) => void): void {
+function gradientBands(g: ConvGeom, part: Part | undefined, step: (ctx: GradientPart, xo: number, yo: number, wo: number, r0: number, rc: number, nc: number) => void): void {
+  const d = dims(g), { lo, hi } = part ?? { lo: 0, hi: d.cg };
+  const ctx: GradientPart = { d, c: hi - lo, co: lo * d.kk * d.rows * g.wo };
   for (let n = 0; n < g.n; n++) {
     for (let gr = 0; gr < g.groups; gr++) {
       const xo = (n * g.cin + gr * d.cg + lo) * d.hw, yo = (n * g.cout + gr * d.og) * d.howo, wo = gr * d.og * d.K + lo * d.kk;
-      for (let r0 = 0; r0 < g.ho; r0 += d.rows) step(xo, yo, wo, r0, Math.min(d.rows, g.ho - r0));
+      for (let r0 = 0; r0 < g.ho; r0 += d.rows) {
+        const rc = Math.min(d.rows, g.ho - r0);
+        step(ctx, xo, yo, wo, r0, rc, rc * g.wo);
+      }
     }
   }
 }
 
+interface GradientPart { d: Dims; c: number; co: number }
+
 /**
  * The adjoint in x: x[n, g·Cg + c] += col2im(W_gᵀ · y[n, g·Og …]) for the channels c of `part`.
- * Channel c's column rows live at c·kh·kw·(widest band) whatever the band, so parts never overlap.
  * x must be zero on entry.
  */
 function convInputLoop(p: ConvPrims, y: Float32Array, wt: Float32Array, x: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
-  const d = dims(g), { og, K, kk, hw, howo } = d;
-  const { lo, hi } = part ?? { lo: 0, hi: d.cg };
-  const c = hi - lo, co = lo * kk * d.rows * g.wo;
-  gradientBands(g, d, lo, (xo, yo, wo, r0, rc) => {
-    const nc = rc * g.wo;
-    if (d.pointwise) return p.gemm(c, nc, og, wt, wo, K, true, y, yo + r0 * g.wo, howo, false, x, xo + r0 * g.w, hw, false);
+  gradientBands(g, part, ({ d: { og, K, kk, hw, howo, pointwise }, c, co }, xo, yo, wo, r0, rc, nc) => {
+    if (pointwise) return p.gemm(c, nc, og, wt, wo, K, true, y, yo + r0 * g.wo, howo, false, x, xo + r0 * g.w, hw, false);
     p.gemm(c * kk, nc, og, wt, wo, K, true, y, yo + r0 * g.wo, howo, false, cols, co, nc, false);
     p.col2im(cols, co, g, c, r0, rc, x, xo);
   });
@@ -133,12 +138,8 @@ function convInputLoop(p: ConvPrims, y: Float32Array, wt: Float32Array, x: Float
 
 /** ∂L/∂W for the input channels of `part`: dW[g·Og …] += Σ_n Σ_bands dy_g · colsᵀ (gemm transB). dw must be zero on entry. */
 function convWeightLoop(p: ConvPrims, x: Float32Array, dy: Float32Array, dw: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
-  const d = dims(g), { og, K, kk, hw, howo } = d;
-  const { lo, hi } = part ?? { lo: 0, hi: d.cg };
-  const c = hi - lo, co = lo * kk * d.rows * g.wo;
-  gradientBands(g, d, lo, (xo, yo, wo, r0, rc) => {
-    const nc = rc * g.wo;
-    if (d.pointwise) return p.gemm(og, c, nc, dy, yo + r0 * g.wo, howo, false, x, xo + r0 * g.w, hw, true, dw, wo, K, true);
+  gradientBands(g, part, ({ d: { og, K, kk, hw, howo, pointwise }, c, co }, xo, yo, wo, r0, rc, nc) => {
+    if (pointwise) return p.gemm(og, c, nc, dy, yo + r0 * g.wo, howo, false, x, xo + r0 * g.w, hw, true, dw, wo, K, true);
     p.im2col(x, xo, g, c, r0, rc, cols, co);
     p.gemm(og, c * kk, nc, dy, yo + r0 * g.wo, howo, false, cols, co, nc, true, dw, wo, K, true);
   });
