@@ -3,8 +3,10 @@
 // Kernels take their own temporaries (gemm's packed panels) above the caller's regions with
 // scratch_mark()/scratch_release(), so a call never leaves anything behind.
 //
-//   memory: | data + stack | __heap_base … base | region 0 | region 1 | … | kernel temps | free … |
-//                                              ^ 16-byte aligned, as the AS runtime aligns blocks
+//   memory: | data + stack | __heap_base … | resident blocks | base: region 0 | region 1 | … | kernel temps | free … |
+//                                                           ^ 16-byte aligned, as the AS runtime aligns blocks
+// Resident blocks (shared-memory builds only, src/wasm/resident.ts) are long-lived arrays the JS side
+// hands to kernels in place; it keeps the arena's base above them with scratch_set_base(end, 0).
 //
 // The stub runtime (asconfig "runtime": "stub") is linked but never asked for memory: no managed
 // objects exist in this module, so the arena owns everything above __heap_base.
@@ -39,11 +41,15 @@ export function scratch_alloc(bytes: usize): usize {
   return ptr;
 }
 
-/** Threads: this instance's arena becomes [ptr, ptr + bytes) (ptr 16-byte aligned), and is empty. */
+/**
+ * The arena becomes [ptr, ptr + bytes) (ptr 16-byte aligned), and is empty; bytes 0: [ptr, …), growing
+ * memory as needed. Workers: their region of a job. The calling thread: above the resident blocks
+ * (src/wasm/resident.ts keeps long-lived arrays in [__heap_base, ptr) and moves the floor between calls).
+ */
 export function scratch_set_base(ptr: usize, bytes: usize): void {
   base = ptr;
   top = ptr;
-  limit = ptr + bytes;
+  limit = bytes == 0 ? 0 : ptr + bytes;
 }
 
 /** Frees every region at once (the arena's only way to free). */

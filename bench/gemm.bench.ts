@@ -12,7 +12,7 @@ import { loadNodeWasm } from '../src/node/wasm.js';
 import { bindWasmKernels } from '../src/wasm/bindings.js';
 import type { WasmExports } from '../src/wasm/exports.js';
 import type { WasmTarget } from '../src/wasm/loader.js';
-import { copyIn, withScratch } from '../src/wasm/scratch.js';
+import { marshal, operand } from '../src/wasm/scratch.js';
 import { clockMs, measureCeiling, type Clock } from './ceiling.js';
 import type { BenchRow } from './report.js';
 import { GEMM_SHAPES, VARIANTS, gemmFlops, type GemmShape, type Variant } from './shapes.js';
@@ -89,9 +89,8 @@ async function timeIt(fn: () => void, time: number, heavy: boolean): Promise<{ b
 
 /** The raw export on operands already copied into WASM memory (no marshalling). */
 function residentMs(ex: WasmExports, s: GemmShape, g: Case, time: number): Promise<number> {
-  return withScratch(ex, [s.m * s.k, s.k * s.n, s.m * s.n], async ([pa, pb, pc]) => {
-    copyIn(ex, pa, g.a, s.m * s.k);
-    copyIn(ex, pb, g.b, s.k * s.n);
+  const ops = [operand(g.a, s.m * s.k, 'in'), operand(g.b, s.k * s.n, 'in'), operand(null, s.m * s.n, 'tmp')];
+  return marshal(ex, undefined, ops, async ([pa, pb, pc]) => {
     const t = await timeIt(() => ex.gemm(s.m, s.n, s.k, pa, g.lda, +g.transA, pb, g.ldb, +g.transB, pc, s.n, 0), time, false);
     return t.best;
   });

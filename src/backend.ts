@@ -1,8 +1,11 @@
 // The active kernel backend. 'ts' is the readable reference; 'wasm' (AssemblyScript, SIMD when the
 // engine has it) is registered by a platform adapter that can read the .wasm bytes (src/node/wasm.ts).
-// Threads: setNumThreads(n > 1) makes 'wasm'/'wasm-simd' compute on a pool of n threads (the caller
-// + n − 1 workers over one shared WASM memory, src/wasm/parallel.ts) that a platform adapter
-// registers (src/node/threads.ts); results are bit-identical to 1 thread. 'ts' stays single-threaded.
+// Threads: where a platform adapter registers a thread pool (src/node/threads.ts), 'wasm', 'wasm-simd'
+// and 'wasm-relaxed' compute on a pool of setNumThreads(n) threads (the caller + n − 1 workers over
+// one shared WASM memory, src/wasm/parallel.ts; n = 1: the caller alone); results are bit-identical
+// for every n. 'ts' stays single-threaded.
+// Resident storage: allocate(n) gives long-lived arrays (parameters, optimizer state) inside that
+// shared memory, which the kernels use in place instead of copying them in and out on every call.
 import { tsKernels, type Kernels } from './kernels/index.js';
 
 // 'wasm-debug' is the SIMD build with assertions on (tests); 'wasm-relaxed' the relaxed-SIMD build
@@ -49,6 +52,10 @@ export interface ThreadPool {
   readonly threads: number;
   /** The kernels that split big calls across the pool (the SIMD WASM build). */
   readonly kernels: Kernels;
+  /** A zeroed array inside the pool's kernel memory (kernels use it without copies; freed by the GC). */
+  allocate(n: number): Float32Array;
+  /** Whether `arr` lives in the pool's kernel memory. */
+  isResident(arr: Float32Array): boolean;
   /** Stops the workers. */
   close(): void;
 }
@@ -74,8 +81,9 @@ export function registerThreadPool(p: ThreadPoolProvider): void {
 }
 
 /**
- * Compute threads for the 'wasm' and 'wasm-simd' backends: 1 (default: no workers, deterministic
- * like any count), n, or 0 / 'auto' = the core count. Changing it closes the previous pool.
+ * Compute threads for the 'wasm', 'wasm-simd' and 'wasm-relaxed' backends: 1 (default: no workers,
+ * deterministic like any count), n, or 0 / 'auto' = the core count. Changing it closes the previous
+ * pool (resident arrays stay valid and resident: the memory belongs to the build).
  */
 export function setNumThreads(n: number | 'auto'): void {
   const want = n === 'auto' || n === 0 ? Math.max(1, provider?.cores() ?? 1) : n;
@@ -102,15 +110,43 @@ function closePool(): void {
   pool = undefined;
 }
 
+// One thread runs on a pool too (no workers) when one can be made, so resident arrays work with any
+// thread count; if it cannot (no SIMD, no shared memory) one thread falls back to the plain build.
 function select(): void {
   const build = POOLED.get(activeName);
-  if (numThreads > 1 && provider !== undefined && build !== undefined) {
-    if (pool?.build !== build) {
-      closePool();
+  current = active;
+  if (provider === undefined || build === undefined) return;
+  if (pool?.build !== build) {
+    closePool();
+    try {
       pool = { build, pool: provider.create(numThreads, build) };
+    } catch (e) {
+      if (numThreads > 1) throw e;
+      return;
     }
-    current = pool.pool.kernels;
-  } else {
-    current = active;
   }
+  current = pool.pool.kernels;
+}
+
+/**
+ * A zeroed Float32Array of n floats for long-lived values (parameters, optimizer state): inside the
+ * active pool's kernel memory when there is one, so kernels read and write it in place; else a
+ * plain array. Either way it is an ordinary Float32Array to every other piece of code.
+ */
+export function allocate(n: number): Float32Array {
+  return current === pool?.pool.kernels ? pool.pool.allocate(n) : new Float32Array(n);
+}
+
+/** Whether kernels of the active backend use `arr` in place (it lives in the active pool's memory). */
+export function isResident(arr: Float32Array): boolean {
+  return current === pool?.pool.kernels && pool.pool.isResident(arr);
+}
+
+/** `arr`'s values in resident storage: a copy made by allocate(), or `arr` itself when it already is
+ *  resident or the active backend has no resident storage. */
+export function residentCopy(arr: Float32Array): Float32Array {
+  if (current !== pool?.pool.kernels || pool.pool.isResident(arr)) return arr;
+  const copy = pool.pool.allocate(arr.length);
+  copy.set(arr);
+  return copy;
 }

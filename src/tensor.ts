@@ -2,6 +2,7 @@
 // (requiresGrad, grad, backward, detach). Every computation goes through the op table F; the
 // methods here are sugar over it.
 import { backward as runBackward, type BackwardOptions, type Node } from './autograd.js';
+import { residentCopy } from './backend.js';
 import { opsTable as F } from './ops_ref.js';
 import { globalRng, type Rng } from './rng.js';
 import { checkShape, fmt, ShapeError, sizeOf, type Shape } from './shape.js';
@@ -73,6 +74,14 @@ export class Tensor {
     const d = new Float32Array(sizeOf(shape));
     for (let i = 0; i < d.length; i++) d[i] = rng.uniform(opts.low ?? 0, opts.high ?? 1);
     return new Tensor(d, shape, opts.requiresGrad);
+  }
+
+  /**
+   * Internal (Module.registerParameter): moves the values into the active backend's resident storage
+   * (backend.residentCopy: kernels use them in place), keeping them. The one place `data` changes.
+   */
+  _makeResident(): void {
+    (this as { data: Float32Array }).data = residentCopy(this.data);
   }
 
   // ---- properties ----

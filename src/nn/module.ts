@@ -48,13 +48,17 @@ export abstract class Module {
   // ---- registration ----
   /**
    * Registers a parameter (null = torch's `register_parameter(name, None)`, e.g. no bias) and
-   * returns it. The tensor becomes a leaf that requires grad.
+   * returns it. The tensor becomes a leaf that requires grad, and its values move into the active
+   * backend's resident storage (src/backend.ts allocate: the WASM kernels then read and update them
+   * without copies), so choose the backend and thread count before building models. A
+   * Float32Array taken from `t.data` before registration is a copy afterwards.
    */
   registerParameter<T extends Tensor | null>(name: string, t: T): T {
     this.checkName('parameter', name, this._parameters);
     if (t !== null) {
       if (!t.isLeaf) throw new Error(`${this.constructor.name}.registerParameter('${name}'): a parameter must be a leaf tensor (detach() it first)`);
       t.requiresGrad = true;
+      t._makeResident();
     }
     this._parameters.set(name, t);
     return t;

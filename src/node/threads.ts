@@ -4,6 +4,9 @@
 // workerData. src/wasm/parallel.ts does the rest (jobs, chunks, waiting); registerNodeWasm()
 // registers this provider with src/backend.ts so setNumThreads(n) works anywhere Node WASM does.
 // Workers are unref'd: a pool never keeps the process alive, and exit does not wait for it.
+// The memory, the calling thread's instance and its ResidentHeap belong to the build, not to a pool:
+// one per process, so arrays made resident (parameters, optimizer state) stay resident when the
+// thread count changes; a pool of 1 thread has no workers.
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +15,8 @@ import { registerThreadPool, type PoolBuild, type ThreadPool } from '../backend.
 import { bindWasmKernels } from '../wasm/bindings.js';
 import { instantiateKernels, relaxedSimdSupported, simdSupported } from '../wasm/loader.js';
 import { createControl, Parallel, stopWorkers } from '../wasm/parallel.js';
+import { ResidentHeap } from '../wasm/resident.js';
+import type { WasmExports } from '../wasm/exports.js';
 import { enableRelaxedSimd, packageRoot } from './wasm.js';
 
 /** The memory of the "threads" target in asconfig.json (pages of 64 KiB: 16 MiB initial, 4 GiB maximum). */
@@ -27,21 +32,32 @@ export interface ThreadWorkerData {
   index: number;
 }
 
-const compiled = new Map<PoolBuild, WebAssembly.Module>();
+interface SharedBuild {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** The calling thread's instance. */
+  ex: WasmExports;
+  heap: ResidentHeap;
+}
+const builds = new Map<PoolBuild, SharedBuild>();
 
-/** The asconfig "threads" (or "threads-relaxed") build, compiled once and shared with every worker. */
-function threadsModule(build: PoolBuild): WebAssembly.Module {
-  let module = compiled.get(build);
-  if (module !== undefined) return module;
+/** The asconfig "threads" (or "threads-relaxed") build: compiled, instantiated on its memory once per process. */
+function sharedBuild(build: PoolBuild): SharedBuild {
+  let shared = builds.get(build);
+  if (shared !== undefined) return shared;
+  if (!simdSupported()) throw new Error('threads: the thread pool runs the WebAssembly SIMD build, and this engine has no SIMD');
   if (build === 'relaxed') {
     enableRelaxedSimd();
     if (!relaxedSimdSupported()) throw new Error('threads: this engine has no relaxed SIMD (use the wasm backend)');
   }
   const path = join(packageRoot(), 'build', build === 'relaxed' ? 'kernels.threads-relaxed.wasm' : 'kernels.threads.wasm');
   if (!existsSync(path)) throw new Error(`threads: ${path} is missing; run \`npm run asbuild\` first`);
-  module = new WebAssembly.Module(readFileSync(path));
-  compiled.set(build, module);
-  return module;
+  const module = new WebAssembly.Module(readFileSync(path));
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  const ex = instantiateKernels(module, memory);
+  shared = { module, memory, ex, heap: new ResidentHeap(ex) };
+  builds.set(build, shared);
+  return shared;
 }
 
 /** A worker running dist/src/node/thread_worker.js, or under tsx the .ts source with tsx's loader
@@ -61,10 +77,7 @@ export interface NodeThreadPool extends ThreadPool {
 /** A pool of `threads` compute threads (the caller counts as one) running the SIMD or relaxed-SIMD build. */
 export function createNodeThreadPool(threads: number, build: PoolBuild = 'simd'): NodeThreadPool {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected an integer ≥ 1, got ${threads}`);
-  if (!simdSupported()) throw new Error('threads: the thread pool runs the WebAssembly SIMD build, and this engine has no SIMD');
-  const module = threadsModule(build);
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
-  const ex = instantiateKernels(module, memory);
+  const { module, memory, ex, heap } = sharedBuild(build);
   const control = createControl();
   let failure: Error | undefined;
   let closed = false;
@@ -85,7 +98,9 @@ export function createNodeThreadPool(threads: number, build: PoolBuild = 'simd')
   return {
     threads,
     parallel: par,
-    kernels: bindWasmKernels(ex, par),
+    kernels: bindWasmKernels(ex, par, heap),
+    allocate: (n) => heap.array(n),
+    isResident: (arr) => heap.offsetOf(arr) >= 0,
     close() {
       if (closed) return;
       closed = true;

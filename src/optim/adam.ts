@@ -4,7 +4,7 @@
 //   vmax = max(vmax, v) (amsgrad);  denom = sqrt(v or vmax) / sqrt(1 − β2^t) + eps
 //   p −= lr / (1 − β1^t) · m / denom
 // State per parameter: step (number), exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad) as Float32Array.
-import { kernels } from '../backend.js';
+import { allocate, kernels, residentCopy } from '../backend.js';
 import type { Tensor } from '../tensor.js';
 import { checkBuffer, checkNonNegative, evalClosure, Optimizer, type Closure, type ParamsArg, type ParamState } from './optimizer.js';
 
@@ -69,15 +69,20 @@ export class Adam extends Optimizer<AdamOptions> {
         if (g === null) continue;
         let s = this.state.get(p);
         if (s === undefined) {
-          s = { step: 0, exp_avg: new Float32Array(p.size), exp_avg_sq: new Float32Array(p.size) };
+          s = { step: 0, exp_avg: allocate(p.size), exp_avg_sq: allocate(p.size) };
           this.state.set(p, s);
         }
-        if (amsgrad && s.max_exp_avg_sq === undefined) s.max_exp_avg_sq = new Float32Array(p.size);
+        if (amsgrad && s.max_exp_avg_sq === undefined) s.max_exp_avg_sq = allocate(p.size);
         s.step = (s.step as number) + 1;
-        adamUpdate(p.data, g, s.exp_avg as Float32Array, s.exp_avg_sq as Float32Array, amsgrad ? s.max_exp_avg_sq as Float32Array : null,
+        adamUpdate(p.data, g, residentState(s, 'exp_avg'), residentState(s, 'exp_avg_sq'), amsgrad ? residentState(s, 'max_exp_avg_sq') : null,
           s.step, lr, beta1, beta2, eps, weight_decay);
       }
     }
     return loss;
   }
+}
+
+/** s[key] in resident storage (loaded or made before the pool existed: moved there once). */
+function residentState(s: ParamState, key: string): Float32Array {
+  return (s[key] = residentCopy(s[key] as Float32Array));
 }

@@ -1,6 +1,7 @@
 // bindWasmKernels: the `Kernels` contract on top of a kernel module instance. Each binding checks
-// that the arrays hold the extent the kernel reads, copies in only that extent, calls the twin in
-// assembly/kernels/ and copies the written extent back (src/wasm/scratch.ts has the order rules).
+// that the arrays hold the extent the kernel reads, places the operands in WASM memory (copies in
+// only that extent, or passes arrays resident in `heap` in place: src/wasm/scratch.ts marshal),
+// calls the twin in assembly/kernels/ and copies the written extent back.
 // conv and depthwise copy each operand in once and run whole convolutions inside WASM. With a
 // Parallel (the 'threads' build on a shared memory, src/wasm/parallel.ts) big gemm and
 // im2col/col2im calls and the convolutions' units are split across the pool; the copies stay on
@@ -10,7 +11,8 @@ import { convColsFloats, convRows, convSizes, convUnits, type ConvLoopKind } fro
 import { checkDepthwise } from '../kernels/depthwise.js';
 import type { WasmExports } from './exports.js';
 import { CONV_KINDS, PARALLEL_MIN_FLOPS, type Parallel } from './parallel.js';
-import { copyIn, copyOut, f32View, withScratch } from './scratch.js';
+import type { ResidentHeap } from './resident.js';
+import { f32View, marshal, operand } from './scratch.js';
 
 /** Floats spanned by `rows` rows of `cols` elements with leading dimension `ld` (0 if empty). */
 function extent(rows: number, cols: number, ld: number): number {
@@ -33,7 +35,7 @@ const ROLES: Record<ConvLoopKind, [Role, Role, Role]> = { forward: ['x', 'w', 'y
  * WASM (the twin's band loops, or the depthwise kernel) — on the pool, the threads share its units
  * or channels — and copies the result out once. Regions: a, b, out, columns, the workers' arenas.
  */
-function bindConv(ex: WasmExports, par: Parallel | undefined, depthwise: boolean): Kernels['conv'] {
+function bindConv(ex: WasmExports, par: Parallel | undefined, heap: ResidentHeap | undefined, depthwise: boolean): Kernels['conv'] {
   return (kind, a, b, g, out) => {
     const name = `${depthwise ? 'depthwise' : 'conv'} ${kind}`, [ra, rb, rout] = ROLES[kind];
     if (depthwise) checkDepthwise(name, g);
@@ -47,9 +49,9 @@ function bindConv(ex: WasmExports, par: Parallel | undefined, depthwise: boolean
     if (par !== undefined && par.threads > 1 && flops >= PARALLEL_MIN_FLOPS) par.wake();
     // the pool's forward gives each thread its own column buffer
     const colsLen = depthwise ? 0 : convColsFloats(g), colsBuffers = par !== undefined && kind === 'forward' ? par.threads : 1;
-    withScratch(ex, [aLen, bLen, outLen, colsLen * colsBuffers, par === undefined ? 0 : par.arenaBytes / 4], ([pa, pb, po, pcols, arena]) => {
-      copyIn(ex, pa, a, aLen);
-      copyIn(ex, pb, b, bLen);
+    const ops = [operand(a, aLen, 'in'), operand(b, bLen, 'in'), operand(out, outLen, 'out'),
+      operand(null, colsLen * colsBuffers, 'tmp'), operand(null, par === undefined ? 0 : par.arenaBytes / 4, 'tmp')];
+    marshal(ex, heap, ops, ([pa, pb, po, pcols, arena]) => {
       if (depthwise) {
         const args = [k, pa, pb, po, g.n, g.cin, g.cout / g.cin, g.h, g.w, g.ho, g.wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw] as const;
         if (par !== undefined) par.depthwise(args, flops, arena);
@@ -59,15 +61,14 @@ function bindConv(ex: WasmExports, par: Parallel | undefined, depthwise: boolean
         if (par !== undefined) par.conv(kind, [pa, pb, po, pcols], colsLen, g, flops, arena);
         else ex.conv(k, pa, pb, po, pcols, g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), 0, convUnits(kind, g));
       }
-      copyOut(ex, po, out, outLen);
     });
   };
 }
 
-export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
+export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: ResidentHeap): Kernels {
   return {
-    conv: bindConv(ex, par, false),
-    depthwise: bindConv(ex, par, true),
+    conv: bindConv(ex, par, heap, false),
+    depthwise: bindConv(ex, par, heap, true),
 
     gemm(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate) {
       const aLen = transA ? extent(k, m, lda) : extent(m, k, lda);
@@ -79,11 +80,10 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
       if (cLen === 0) return;
       const split = par !== undefined && par.splitsGemm(m, n, k);
       if (split) par.wake();
-      withScratch(ex, split ? [aLen, bLen, cLen, par.arenaBytes / 4] : [aLen, bLen, cLen], ([pa, pb, pc, arena]) => {
-        copyIn(ex, pa, a, aLen);
-        copyIn(ex, pb, b, bLen);
-        // C is read when accumulating, and its row gaps (ldc > n) must survive the copy-out.
-        if (accumulate || (m > 1 && ldc !== n)) copyIn(ex, pc, c, cLen);
+      // C is read when accumulating, and its row gaps (ldc > n) must survive the copy-out.
+      const cIo = accumulate || (m > 1 && ldc !== n) ? 'inout' : 'out';
+      const ops = [operand(a, aLen, 'in'), operand(b, bLen, 'in'), operand(c, cLen, cIo), operand(null, split ? par.arenaBytes / 4 : 0, 'tmp')];
+      marshal(ex, heap, ops, ([pa, pb, pc, arena]) => {
         if (split) par.gemm(m, n, k, pa, lda, transA ? 1 : 0, pb, ldb, transB ? 1 : 0, pc, ldc, accumulate ? 1 : 0, arena);
         else ex.gemm(
           m, //                   rows of op(A) and C
@@ -99,7 +99,6 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
           ldc, //                 leading dimension of C
           accumulate ? 1 : 0, //  C += … instead of C = …
         );
-        copyOut(ex, pc, c, cLen);
       });
     },
 
@@ -109,8 +108,7 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
       need('im2col', 'cols', cols, colsLen);
       if (colsLen === 0) return;
       if (par?.splitsIm2col(c, colsLen)) par.wake();
-      withScratch(ex, [xLen, colsLen], ([px, pcols]) => {
-        copyIn(ex, px, x, xLen);
+      marshal(ex, heap, [operand(x, xLen, 'in'), operand(cols, colsLen, 'out')], ([px, pcols]) => {
         if (par !== undefined) par.im2col(false, [px, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh0, ohCount, ow, pcols]);
         else ex.im2col(
           px, //           image [c, h, w] (byte offset)
@@ -124,7 +122,6 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
           ow, //           output width
           pcols, //        columns [c·kh·kw, ohCount·ow] (byte offset)
         );
-        copyOut(ex, pcols, cols, colsLen);
       });
     },
 
@@ -134,9 +131,8 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
       need('col2im', 'x', x, xLen);
       if (colsLen === 0 || xLen === 0) return;
       if (par?.splitsIm2col(c, colsLen)) par.wake();
-      withScratch(ex, [colsLen, xLen], ([pcols, px]) => {
-        copyIn(ex, pcols, cols, colsLen);
-        copyIn(ex, px, x, xLen); // accumulated into
+      // x is accumulated into
+      marshal(ex, heap, [operand(cols, colsLen, 'in'), operand(x, xLen, 'inout')], ([pcols, px]) => {
         if (par !== undefined) par.im2col(true, [pcols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh0, ohCount, ow, px]);
         else ex.col2im(
           pcols, //        columns [c·kh·kw, ohCount·ow] (byte offset)
@@ -150,20 +146,22 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
           ow, //           output width
           px, //           image [c, h, w], accumulated into (byte offset)
         );
-        copyOut(ex, px, x, xLen);
       });
     },
 
-    // Memory-bound (7 floats moved per element, ~10 flops): one thread; the copies dominate anyway.
+    // Memory-bound (7 floats moved per element, ~10 flops); big updates are split across the pool.
+    // Resident p, m, v (parameters and Adam's state, src/wasm/resident.ts) are updated in place.
     adam(p, g, m, v, vmax, n, beta1, c1, beta2, c2, negStepSize, bc2Sqrt, eps, wd) {
       const arrays = vmax === null ? [p, g, m, v] : [p, g, m, v, vmax];
       const names = ['p', 'g', 'm', 'v', 'vmax'];
       arrays.forEach((arr, i) => need('adam', names[i], arr, n));
       if (n === 0) return;
-      withScratch(ex, arrays.map(() => n), (ptrs) => {
-        arrays.forEach((arr, i) => copyIn(ex, ptrs[i], arr, n));
-        ex.adam(ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4] ?? 0, n, beta1, c1, beta2, c2, negStepSize, bc2Sqrt, eps, wd);
-        arrays.forEach((arr, i) => { if (i !== 1) copyOut(ex, ptrs[i], arr, n); }); // g (1) is only read
+      const split = par?.splitsAdam(n) === true;
+      if (split) par.wake();
+      marshal(ex, heap, arrays.map((arr, i) => operand(arr, n, i === 1 ? 'in' : 'inout')), (ptrs) => {
+        const scalars = [beta1, c1, beta2, c2, negStepSize, bc2Sqrt, eps, wd];
+        if (split) par.adam([ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4] ?? 0], n, scalars);
+        else ex.adam(ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4] ?? 0, n, beta1, c1, beta2, c2, negStepSize, bc2Sqrt, eps, wd);
       });
     },
 
@@ -175,15 +173,10 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
       if (xhat !== null) need('plane_norm', 'xhat', xhat, n);
       for (const [name, v] of [['weight', weight], ['bias', bias], ['mean', mean], ['istd', istd]] as const) if (v !== null) need('plane_norm', name, v, planes);
       if (planes === 0) return;
-      withScratch(ex, [n, n, xhat === null ? 0 : n, planes, planes, weight === null ? 0 : planes, bias === null ? 0 : planes], ([px, po, ph, pm, pi, pg, pb]) => {
-        copyIn(ex, px, x, n);
-        if (weight !== null) copyIn(ex, pg, weight, planes);
-        if (bias !== null) copyIn(ex, pb, bias, planes);
+      const ops = [operand(x, n, 'in'), operand(out, n, 'out'), operand(xhat, xhat === null ? 0 : n, 'out'), operand(mean, planes, 'out'),
+        operand(istd, planes, 'out'), operand(weight, weight === null ? 0 : planes, 'in'), operand(bias, bias === null ? 0 : planes, 'in')];
+      marshal(ex, heap, ops, ([px, po, ph, pm, pi, pg, pb]) => {
         ex.plane_norm(px, planes, s, weight === null ? 0 : pg, bias === null ? 0 : pb, eps, po, xhat === null ? 0 : ph, pm, pi);
-        copyOut(ex, po, out, n);
-        if (xhat !== null) copyOut(ex, ph, xhat, n);
-        copyOut(ex, pm, mean, planes);
-        copyOut(ex, pi, istd, planes);
       });
     },
 
@@ -194,15 +187,8 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel): Kernels {
       need('power_iteration', 'u', u, h);
       need('power_iteration', 'v', v, cols);
       if (iters === 0) return NaN;
-      return withScratch(ex, [wLen, h, cols], ([pw, pu, pv]) => {
-        copyIn(ex, pw, weight, wLen);
-        copyIn(ex, pu, u, h);
-        copyIn(ex, pv, v, cols);
-        const sigma = ex.power_iteration(pw, before, h, after, pu, pv, iters, eps);
-        copyOut(ex, pu, u, h);
-        copyOut(ex, pv, v, cols);
-        return sigma;
-      });
+      const ops = [operand(weight, wLen, 'in'), operand(u, h, 'inout'), operand(v, cols, 'inout')];
+      return marshal(ex, heap, ops, ([pw, pu, pv]) => ex.power_iteration(pw, before, h, after, pu, pv, iters, eps));
     },
   };
 }

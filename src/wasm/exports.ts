@@ -42,7 +42,7 @@ export interface WasmExports {
   scratch_alloc(bytes: number): number;
   /** assembly/scratch.ts: frees every region. */
   scratch_reset(): void;
-  /** assembly/scratch.ts (threads): this instance's arena becomes the empty region [ptr, ptr + bytes). */
+  /** assembly/scratch.ts: this instance's arena becomes the empty region [ptr, ptr + bytes) (bytes 0: unbounded). */
   scratch_set_base(ptr: number, bytes: number): void;
   /** assembly/bench/ceiling.ts (bench helper): `chains` f32x4 mul+add recurrences, `iters` times. */
   ceiling(iters: number, chains: number): number;

@@ -23,6 +23,11 @@
 //   [HELPED] chunks run by workers so far, [READY] workers that have started (statistics)
 //   [JOB …] op, chunks, unit, total, split, arena, arena bytes, kernel args
 //   [IDLE_SPIN], [WAKE_SPIN] the workers' spin times in µs                         [MSG …] first error text
+//   [SLEEPERS] workers inside Atomics.wait(SEQ)   [CALLER_WAITS] 1 while the caller is inside Atomics.wait(DONE)
+//          Atomics.notify costs 30–40 µs even when it wakes nobody, so it is only called when someone
+//          sleeps. No wake-up is lost: a sleeper announces itself before its wait re-checks the word,
+//          the notifier changes the word before it reads the announcement (all seq-cst), so either the
+//          notifier sees the sleeper or the sleeper's wait sees the new word and returns at once.
 //   then two Float64: when the job was posted and when a worker first took a chunk of it (statistics)
 import { convRows, convUnits, type ConvGeom, type ConvLoopKind } from '../kernels/conv.js';
 import type { WasmExports } from './exports.js';
@@ -30,6 +35,7 @@ import type { WasmExports } from './exports.js';
 const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5, HELPED = 6, READY = 7;
 const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_SPLIT = 4, J_ARENA = 5, J_ARENA_BYTES = 6, J_ARGS = 8;
 const IDLE_SPIN = 40, WAKE_SPIN = 41; // the workers' spin times (µs), set by the caller
+const SLEEPERS = 42, CALLER_WAITS = 43;
 const MSG = 48, MSG_CHARS = 256;
 const TIMES = MSG * 4 + MSG_CHARS * 2, T_POST = 0, T_GRAB = 1; // Float64 times (ms since the epoch): statistics
 /** Bytes of the control SharedArrayBuffer. */
@@ -37,7 +43,7 @@ export const CONTROL_BYTES = TIMES + 16;
 const clock = () => performance.timeOrigin + performance.now(); // comparable across threads
 
 const SEQ_MASK = 0x7ffff, INDEX_BITS = 12, MAX_CHUNKS = (1 << INDEX_BITS) - 1;
-const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3, OP_DEPTHWISE = 4, OP_CONV = 5;
+const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3, OP_DEPTHWISE = 4, OP_CONV = 5, OP_ADAM = 6;
 /** The `kind` argument of the conv and depthwise exports. */
 export const CONV_KINDS: readonly ConvLoopKind[] = ['forward', 'input', 'weight'];
 /**
@@ -112,6 +118,13 @@ function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): v
       // input channels lo…hi; args: kind, 3 arrays, then n, c, m, h, w, ho, wo, kh, kw, sh, sw, ph, pw, dh, dw
       ex.depthwise(g(0), p(1), p(2), p(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15), g(16), g(17), g(18), lo, hi);
       break;
+    case OP_ADAM: {
+      // elements lo…hi; args: p, g, m, v, vmax (0: none), n, then the 8 scalars as float32 bits
+      const f = new Float32Array(ctl.buffer, (JOB + J_ARGS + 6) * 4, 8), off = lo * 4;
+      const at = (j: number) => (p(j) === 0 ? 0 : p(j) + off);
+      ex.adam(at(0), at(1), at(2), at(3), at(4), hi - lo, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+      break;
+    }
     case OP_CONV: {
       // units lo…hi; args: kind, a, b, out, cols, column bytes per thread (the forward's: one buffer
       // each), then n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw, rows
@@ -152,7 +165,7 @@ function work(ctl: Int32Array, ex: WasmExports, index: number, seq: number): voi
       recordError(ctl, e);
     }
     if (index > 0) Atomics.add(ctl, HELPED, 1);
-    if (Atomics.add(ctl, DONE, 1) + 1 === chunks) Atomics.notify(ctl, DONE);
+    if (Atomics.add(ctl, DONE, 1) + 1 === chunks && Atomics.load(ctl, CALLER_WAITS) !== 0) Atomics.notify(ctl, DONE);
   }
 }
 
@@ -174,7 +187,9 @@ export function workerLoop(ctl: Int32Array, ex: WasmExports, index: number): voi
   for (;;) {
     let s = spinWhile(ctl, SEQ, seen, Atomics.load(ctl, IDLE_SPIN));
     while (s === seen) {
+      Atomics.add(ctl, SLEEPERS, 1);
       Atomics.wait(ctl, SEQ, seen);
+      Atomics.sub(ctl, SLEEPERS, 1);
       s = spinWhile(ctl, SEQ, seen, Atomics.load(ctl, WAKE_SPIN)); // no new job yet: an early wake-up
     }
     seen = s;
@@ -247,7 +262,7 @@ export class Parallel {
 
   /** Wakes sleeping workers ahead of a job (call before copying its operands in: wake-up overlaps the copy). */
   wake(): void {
-    if (this.threads > 1) Atomics.notify(this.ctl, SEQ);
+    if (this.threads > 1 && Atomics.load(this.ctl, SLEEPERS) > 0) Atomics.notify(this.ctl, SEQ);
   }
 
   /** Whether gemm(m, n, k) is worth splitting. */
@@ -257,6 +272,24 @@ export class Parallel {
 
   splitsIm2col(c: number, floats: number): boolean {
     return this.threads > 1 && c >= 2 && floats >= PARALLEL_MIN_FLOATS;
+  }
+
+  /** Whether an Adam update of n parameters is worth splitting (memory-bound: two cores stream ≈ 1.5× one). */
+  splitsAdam(n: number): boolean {
+    return this.threads > 1 && n >= PARALLEL_MIN_FLOATS;
+  }
+
+  /**
+   * ex.adam split by element ranges (multiples of 4: each chunk's vectors stay 16-byte aligned).
+   * `ptrs` = p, g, m, v, vmax (0: none); `scalars` = beta1 … wd, passed as float32 like the export.
+   */
+  adam(ptrs: readonly number[], n: number, scalars: readonly number[]): void {
+    if (!this.splitsAdam(n)) {
+      this.ex.adam(ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], n, ...(scalars as [number, number, number, number, number, number, number, number]));
+      return;
+    }
+    new Float32Array(this.ctl.buffer, (JOB + J_ARGS + 6) * 4, 8).set(scalars);
+    this.run(OP_ADAM, SPLIT_ROWS, 4, n, 0, [...ptrs, n]);
   }
 
   /** Whether a depthwise call over `c` channels of `flops` multiply-adds ×2 is worth splitting. */
@@ -340,14 +373,17 @@ export class Parallel {
     this.times[T_GRAB] = 0;
     this.times[T_POST] = clock();
     Atomics.store(ctl, SEQ, seq);
-    Atomics.notify(ctl, SEQ);
+    if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, SEQ);
     this.jobs++;
     if (this.callerWorks) work(ctl, this.ex, 0, seq);
     // Every chunk was taken; wait for the ones still running elsewhere.
     if (Atomics.load(ctl, DONE) < chunks) {
       const t0 = performance.now();
       for (let d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) {
-        if (spinWhile(ctl, DONE, d, this.doneSpinUs) === d) Atomics.wait(ctl, DONE, d);
+        if (spinWhile(ctl, DONE, d, this.doneSpinUs) !== d) continue;
+        Atomics.store(ctl, CALLER_WAITS, 1);
+        Atomics.wait(ctl, DONE, d);
+        Atomics.store(ctl, CALLER_WAITS, 0);
       }
       this.waitMs += performance.now() - t0;
     }

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { wasmPath } from '../../src/node/wasm.js';
 import { bindWasmKernels } from '../../src/wasm/bindings.js';
 import { instantiateKernels } from '../../src/wasm/loader.js';
-import { f32View, withScratch } from '../../src/wasm/scratch.js';
+import { f32View, marshal, operand } from '../../src/wasm/scratch.js';
 import { tsKernels } from '../../src/kernels/index.js';
 
 const fresh = (target: 'debug' | 'release' | 'scalar' = 'debug') => instantiateKernels(readFileSync(wasmPath(target)));
@@ -69,7 +69,7 @@ describe('scratch arena', () => {
 
   it('kernels release their temporaries: the arena top is unchanged by a gemm call', () => {
     const ex = fresh();
-    const top = withScratch(ex, [64, 64, 64], ([pa, pb, pc]) => {
+    const top = marshal(ex, undefined, [operand(null, 64, 'tmp'), operand(null, 64, 'tmp'), operand(null, 64, 'tmp')], ([pa, pb, pc]) => {
       ex.gemm(8, 8, 8, pa, 8, 0, pb, 8, 1, pc, 8, 0); // packs into scratch above pc
       return ex.scratch_alloc(0);
     });

@@ -178,6 +178,27 @@ describe('thread pool', () => {
     assert.ok(pool.parallel.jobs - jobs0 >= 2 * 3 * geoms.length, 'every entry went through the pool');
   });
 
+  it('adam split by element ranges (odd length, amsgrad, weight decay): bit-identical, also with the workers alone', () => {
+    const rng = new Rng(9), n = 300_001; // above the split threshold, not a multiple of 4
+    const p = randArray(n, rng), g = randArray(n, rng), m = randArray(n, rng);
+    const v = randArray(n, rng).map(Math.abs), vmax = randArray(n, rng).map(Math.abs);
+    const args = [0.9, 0.1, 0.999, 0.001, -1e-3, 0.03, 1e-8, 0.01] as const;
+    const ref = [p, m, v, vmax].map((a) => a.slice());
+    one.adam(ref[0], g, ref[1], ref[2], ref[3], n, ...args);
+    for (const callerWorks of [true, false]) {
+      pool.parallel.callerWorks = callerWorks;
+      try {
+        const jobs0 = pool.parallel.jobs;
+        const got = [p, m, v, vmax].map((a) => a.slice());
+        pool.kernels.adam(got[0], g, got[1], got[2], got[3], n, ...args);
+        assert.equal(pool.parallel.jobs, jobs0 + 1, 'the update went through the pool');
+        got.forEach((a, i) => assert.equal(firstDifference(a, ref[i]), -1, `adam array ${i} (caller works: ${callerWorks})`));
+      } finally {
+        pool.parallel.callerWorks = true;
+      }
+    }
+  });
+
   it('a trap in a worker surfaces as an error on the caller, and the pool keeps working', () => {
     pool.parallel.callerWorks = false;
     try {
@@ -254,13 +275,15 @@ describe('setNumThreads', () => {
     const conv1 = convRun(), gan1 = ganRun();
     setNumThreads(2);
     assert.equal(getNumThreads(), 2);
-    assert.notEqual(kernels(), plain, 'the pool computes');
+    assert.notEqual(kernels(), plain, 'the 2-thread pool computes');
     const conv2 = convRun(), gan2 = ganRun();
     conv1.forEach((a, i) => assert.equal(firstDifference(a, conv2[i]), -1, `conv2d output/grad ${i}`));
     assert.equal(gan1.length, gan2.length);
     gan1.forEach((a, i) => assert.equal(firstDifference(a, gan2[i]), -1, `GAN parameter ${i} after 2 steps`));
     setNumThreads(1);
-    assert.equal(kernels(), plain);
+    assert.notEqual(kernels(), plain, 'a new 1-thread pool (no workers) over the same memory');
+    const conv3 = convRun();
+    conv1.forEach((a, i) => assert.equal(firstDifference(a, conv3[i]), -1, `conv2d output/grad ${i}, back at 1 thread`));
   });
 });
 

@@ -1,0 +1,105 @@
+// ResidentHeap: long-lived Float32Arrays that live inside a SHARED kernel memory, so the bindings
+// (src/wasm/bindings.ts) hand them to kernels by offset instead of copying them in and out on every
+// call. Parameters (src/nn/module.ts) and optimizer state (src/optim/adam.ts) are allocated here:
+// an MLP-GAN step otherwise copies ≈ 130 MB (weights into every product, Adam's p, m, v in and out).
+//
+// Only a shared memory qualifies: growing it leaves earlier views valid (a non-shared memory's
+// growth detaches its ArrayBuffer, and with it every view a tensor holds). A view's `buffer` is the
+// SharedArrayBuffer object current when the view was made; growth makes a new object for the same
+// memory, so residency is "the buffer is one this heap has made views on", and the offset is the
+// view's byteOffset (subarrays of a resident array are resident too).
+//
+// Layout: the blocks occupy [start, end) right above the module's data; the calling thread's scratch
+// arena (assembly/scratch.ts) starts at `end`, moved with scratch_set_base(end, 0) whenever `end`
+// changes. That is only safe between kernel calls, which is when JS code runs (calls are synchronous
+// and FinalizationRegistry callbacks run as tasks of their own).
+//
+// A block is freed when its Float32Array is garbage-collected: a subarray must not outlive the array
+// it was cut from (engine code only uses subarrays inside one call).
+import type { WasmExports } from './exports.js';
+
+const ALIGN = 16, PAGE = 65536;
+
+interface Block {
+  ptr: number;
+  bytes: number;
+}
+
+export class ResidentHeap {
+  private readonly start: number;
+  private end: number;
+  /** Free blocks inside [start, end), sorted by ptr, never adjacent (merged on release). */
+  private readonly free: Block[] = [];
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b));
+  /** Bytes in live blocks (statistics, tests). */
+  liveBytes = 0;
+
+  constructor(private readonly ex: WasmExports) {
+    if (!(ex.memory.buffer instanceof SharedArrayBuffer)) throw new Error('ResidentHeap: needs a shared WebAssembly.Memory');
+    ex.scratch_reset();
+    this.start = this.end = ex.scratch_alloc(0) >>> 0; // the arena's base: the first free byte above the data
+  }
+
+  /** A zeroed array of n floats inside the kernel memory. */
+  array(n: number): Float32Array {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`ResidentHeap.array: expected a length ≥ 0, got ${n}`);
+    const bytes = Math.max(ALIGN, Math.ceil((n * 4) / ALIGN) * ALIGN);
+    const ptr = this.take(bytes);
+    const view = new Float32Array(this.ex.memory.buffer, ptr, n);
+    this.buffers.add(view.buffer);
+    view.fill(0);
+    this.liveBytes += bytes;
+    this.registry.register(view, { ptr, bytes });
+    return view;
+  }
+
+  /** The byte offset of `arr` in the kernel memory, or -1 if it is not resident here. */
+  offsetOf(arr: Float32Array): number {
+    return this.buffers.has(arr.buffer) ? arr.byteOffset : -1;
+  }
+
+  /** Bytes the heap spans (live blocks and holes). */
+  get spanBytes(): number {
+    return this.end - this.start;
+  }
+
+  /** First fit among the holes, else the top (growing memory, moving the arena up). */
+  private take(bytes: number): number {
+    for (let i = 0; i < this.free.length; i++) {
+      const hole = this.free[i];
+      if (hole.bytes < bytes) continue;
+      const ptr = hole.ptr;
+      if (hole.bytes === bytes) this.free.splice(i, 1);
+      else this.free[i] = { ptr: ptr + bytes, bytes: hole.bytes - bytes };
+      return ptr;
+    }
+    const ptr = this.end, end = ptr + bytes, have = this.ex.memory.buffer.byteLength;
+    if (end > have && this.ex.memory.grow(Math.ceil((end - have) / PAGE)) < 0) throw new RangeError('ResidentHeap: out of WebAssembly memory');
+    this.setEnd(end);
+    return ptr;
+  }
+
+  private release(b: Block): void {
+    this.liveBytes -= b.bytes;
+    let i = 0;
+    while (i < this.free.length && this.free[i].ptr < b.ptr) i++;
+    let block = b;
+    const next = this.free[i], prev = this.free[i - 1];
+    if (next !== undefined && block.ptr + block.bytes === next.ptr) {
+      block = { ptr: block.ptr, bytes: block.bytes + next.bytes };
+      this.free.splice(i, 1);
+    }
+    if (prev !== undefined && prev.ptr + prev.bytes === block.ptr) {
+      block = { ptr: prev.ptr, bytes: prev.bytes + block.bytes };
+      this.free.splice(--i, 1);
+    }
+    if (block.ptr + block.bytes === this.end) this.setEnd(block.ptr); // the top hole goes back to the arena
+    else this.free.splice(i, 0, block);
+  }
+
+  private setEnd(end: number): void {
+    this.end = end;
+    this.ex.scratch_set_base(end, 0);
+  }
+}
