@@ -77,6 +77,24 @@ export function ganstyleConv2d(c: ConvCase): Runner {
   return { run: () => F.conv2d(x, w, null, { padding: 1 }), dispose: () => {} };
 }
 
+/**
+ * The conv kernel alone (backend.kernels().conv, the op's forward) on operands resident in the pool's
+ * memory (backend.allocate), as a peer's tensors live in its WASM heap: the op's row minus copying
+ * x in and y out (≈ 2 ms of 7 for 3→64 at 256²: y is 16 MB).
+ */
+export function ganstyleConvResident(c: ConvCase): Runner {
+  const { x, w } = operands(c, 1);
+  const g = { n: 1, cin: c.cin, h: c.size, w: c.size, cout: c.cout, ho: c.size, wo: c.size, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
+  const resident = (t: Tensor) => {
+    const arr = backend.allocate(t.size);
+    arr.set(t.data);
+    return arr;
+  };
+  const [xr, wr, y] = [resident(x), resident(w), backend.allocate(c.cout * c.size * c.size)];
+  const k = backend.kernels();
+  return { run: () => k.conv('forward', xr, wr, g, y), dispose: () => {} };
+}
+
 /** ganstyle's conv2d backward ops: ∂x = conv_transpose2d(dy, w), ∂w = conv2d_weight(x, dy). */
 export function ganstyleConv2dBackward(c: ConvCase, groups = 1): Runner {
   const { x, w, dy } = operands(c, groups);

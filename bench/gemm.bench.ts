@@ -33,6 +33,9 @@ export interface GemmBenchOptions {
   log?: (line: string) => void;
   /** Kernels to time instead of a fresh binding of a backend (e.g. the thread pool's: backend.kernels() after setNumThreads). */
   kernels?: Partial<Record<GemmBenchBackend, Kernels>>;
+  /** Where the operands live (default plain arrays: every call copies them in and C out); backend.allocate
+   *  puts them in the pool's memory, as a peer's tensors live in its WASM heap. */
+  allocate?: (n: number) => Float32Array;
 }
 
 export interface GemmBenchRow extends BenchRow {
@@ -52,16 +55,15 @@ const TARGET: Record<Exclude<GemmBenchBackend, 'ts'>, WasmTarget> = { 'wasm-simd
 const wasmOf = (b: GemmBenchBackend): WasmExports | undefined =>
   b === 'ts' ? undefined : loadNodeWasm(TARGET[b]);
 
-function makeCase(s: GemmShape, v: Variant) {
+function makeCase(s: GemmShape, v: Variant, allocate: (n: number) => Float32Array = (n) => new Float32Array(n)) {
   const transA = v[0] === 'T', transB = v[1] === 'T';
   let seed = 12345;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
-  return {
-    transA, transB, lda: transA ? s.m : s.k, ldb: transB ? s.k : s.n,
-    a: Float32Array.from({ length: s.m * s.k }, rnd),
-    b: Float32Array.from({ length: s.k * s.n }, rnd),
-    c: new Float32Array(s.m * s.n),
+  const rnd = (n: number) => {
+    const arr = allocate(n);
+    for (let i = 0; i < n; i++) arr[i] = ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    return arr;
   };
+  return { transA, transB, lda: transA ? s.m : s.k, ldb: transB ? s.k : s.n, a: rnd(s.m * s.k), b: rnd(s.k * s.n), c: allocate(s.m * s.n) };
 }
 type Case = ReturnType<typeof makeCase>;
 
@@ -113,7 +115,7 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
   for (const s of shapes) {
     const flops = gemmFlops(s);
     for (const v of variants) {
-      const g = makeCase(s, v);
+      const g = makeCase(s, v, opts.allocate);
       for (const [backend, k] of kernels) {
         if (backend === 'ts' && flops > tsMaxFlops) continue;
         const heavy = flops / (backend === 'ts' ? 1e9 : backend === 'wasm-scalar' ? 5e9 : 4e10) > 0.05;

@@ -12,7 +12,7 @@ import { relaxedSimdSupported, simdSupported } from '../wasm/loader.js';
 import { measureCeiling } from '../../bench/ceiling.js';
 import { runGemmBench, type GemmBenchBackend } from '../../bench/gemm.bench.js';
 import { GEMM_SQUARE, GEMM_MLP_GAN, type GemmShape, type Variant } from '../../bench/shapes.js';
-import { convCases, ganstyleConv2d } from '../../bench/conv2d.bench.js';
+import { convCases, ganstyleConv2d, ganstyleConvResident } from '../../bench/conv2d.bench.js';
 import { ganCase, ganstyleGanStep, ganstyleVggTrain, vggCases } from '../../bench/step.bench.js';
 import { fastCases, ganstyleFast, msPerMegapixel } from '../../bench/fast.bench.js';
 import { ganstyleStylize, stylizeCases } from '../../bench/stylize.bench.js';
@@ -65,12 +65,6 @@ function gemmCases(quick: boolean): BenchCase<GemmCase>[] {
       }),
     ),
   );
-}
-
-/** ganstyle's thread setting (src/backend.ts setNumThreads). */
-function ganstyleThreadSetter(): ((n: number) => void) | undefined {
-  const set = (backend as Record<string, unknown>).setNumThreads;
-  return typeof set === 'function' ? (set as (n: number) => void) : undefined;
 }
 
 type PeerKind = 'tfjs' | 'ort';
@@ -132,26 +126,29 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
   // ganstyle.
   const label = `ganstyle-wasm-${simd ? 'simd' : 'scalar'}`;
   backend.useBackend('wasm');
-  const setThreads = ganstyleThreadSetter();
-  if (setThreads === undefined && opts.threads > 1) note(`ganstyle has no worker pool yet (no setNumThreads in src/backend.ts): it runs at 1 thread; --threads ${opts.threads} applies to the peers only`);
-  for (const threads of setThreads === undefined ? [1] : threadCounts) {
-    setThreads?.(threads);
+  for (const threads of threadCounts) {
+    backend.setNumThreads(threads);
     io.note(`ganstyle, ${threads} thread${threads > 1 ? 's' : ''}…`);
     for (const [shapes, variants] of want('gemm') ? gemmSets(opts.quick) : []) {
       const gemmBackend: GemmBenchBackend = simd ? 'wasm-simd' : 'wasm-scalar';
-      // at n > 1 threads: the pool's kernels (setThreads made them the active ones)
-      const pooled = threads > 1 ? { [gemmBackend]: backend.kernels() } : undefined;
+      // The active backend's kernels (the pool's, which setNumThreads made) on operands in its memory, as
+      // the peers' tensors live in their WASM heaps; the relaxed row (its own build) copies them.
       const gemmBackends: GemmBenchBackend[] = threads === 1 && relaxed ? [gemmBackend, 'wasm-relaxed'] : [gemmBackend];
-      const gemmRows = await runGemmBench({ shapes, variants, backends: gemmBackends, time: opts.quick ? 0 : 500, log: () => {}, kernels: pooled });
+      const gemmRows = await runGemmBench({
+        shapes, variants, backends: gemmBackends, time: opts.quick ? 0 : 500, log: () => {}, kernels: { [gemmBackend]: backend.kernels() }, allocate: backend.allocate,
+      });
       for (const r of gemmRows) emit({ name: r.name, shape: r.shape, backend: r.backend, threads, ms: r.ms, gflops: r.gflops });
     }
-    for (const c of cases.conv) emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));
+    for (const c of cases.conv) {
+      emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));
+      emit(await runCase(c, `${label}-resident`, threads, opts.quick, ganstyleConvResident));
+    }
     for (const c of cases.gan) emit(await runCase(c, label, threads, opts.quick, ganstyleGanStep));
     for (const c of cases.vgg) emit(await runCase(c, label, threads, opts.quick, ganstyleVggTrain));
     for (const c of cases.fast) emit(await runCase(c, label, threads, opts.quick, ganstyleFast));
     for (const c of stylize.cases) emit(await runCase(c, label, threads, opts.quick, (p) => ganstyleStylize(p, (m) => note(`stylize ${p.size}x${p.size} ${label}/${threads}: ${m}`))));
   }
-  setThreads?.(1);
+  backend.setNumThreads(1);
 
   // Peers: all at 1 thread, then all at N.
   const skipped = new Set<PeerKind>();
