@@ -151,19 +151,20 @@ const isGanstyle = (r: BenchRow): boolean => r.backend.startsWith('ganstyle');
 
 /**
  * The rows as an aligned table: name, shape, backend, threads, ms, GFLOP/s, ceil (fraction of the
- * ceiling × threads), ganstyle/this (on peers' rows; ganstyle's 1-thread row when it has several).
+ * ceiling × threads), ganstyle/this (on peers' rows: ganstyle's first row of the case at the same
+ * thread count — the plain SIMD op, copies included — else its 1-thread one).
  * `ceiling` is the single-thread ceiling in GFLOP/s (undefined: an empty column).
  */
 export function formatTable(rows: readonly BenchRow[], ceiling?: number): string {
   const ref = new Map<string, BenchRow>();
   for (const r of rows) {
-    const key = `${r.name}|${r.shape}`;
-    const prev = ref.get(key);
-    if (isGanstyle(r) && (prev === undefined || (r.threads === 1 && prev.threads !== 1))) ref.set(key, r);
+    const key = `${r.name}|${r.shape}|${r.threads}`;
+    if (isGanstyle(r) && !ref.has(key)) ref.set(key, r);
   }
+  const refFor = (r: BenchRow) => ref.get(`${r.name}|${r.shape}|${r.threads}`) ?? ref.get(`${r.name}|${r.shape}|1`);
   const head = ['name', 'shape', 'backend', 'thr', 'ms', 'GFLOP/s', 'ceil', 'ganstyle/this'];
   const body = rows.map((r) => {
-    const g = ref.get(`${r.name}|${r.shape}`);
+    const g = refFor(r);
     const vs = g === undefined || isGanstyle(r) || r.name === 'ceiling' ? '' : (g.gflops / r.gflops).toFixed(2);
     const ceil = ceiling === undefined || r.name === 'ceiling' ? '' : `${((100 * r.gflops) / (ceiling * r.threads)).toFixed(0)}%`;
     return [r.name, r.shape, r.backend, String(r.threads), fmtMs(r.ms), r.gflops.toFixed(2), ceil, vs];

@@ -7,8 +7,8 @@
 // recursion, the update); the content and style targets are made outside the timing. FLOPs are
 // nominal: the convolutions only, forward through conv3_2 and back to the image (2× the forward).
 // Peak memory: the process RSS sampled every 5 ms by a worker thread while the case runs (the main
-// thread is busy computing, so it cannot sample itself), targets included, with the WASM memory of
-// the 1-thread backend (the pool's shared memory is inside the RSS; it is not exposed).
+// thread is busy computing, so it cannot sample itself), targets included, with the size of the
+// kernels' WASM memory (the pool's shared memory; part of the RSS).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -19,7 +19,7 @@ import { decodeImage, resizeImage } from '../src/io/image.js';
 import { loadVgg } from '../src/node/weights.js';
 import { loadNodeWasm, packageRoot } from '../src/node/wasm.js';
 import { pickTarget } from '../src/wasm/loader.js';
-import { getNumThreads } from '../src/backend.js';
+import { kernelMemoryBytes } from '../src/backend.js';
 import { GatysLoss, parseLayers } from '../src/style/losses.js';
 import { toNetworkSpace } from '../src/style/transfer.js';
 import { v8Collector } from '../src/commands/stylize.js';
@@ -83,9 +83,9 @@ export class RssSampler {
   }
 }
 
-/** Bytes of the 1-thread WASM backend's memory (it only grows), or null on the thread pool. */
-function wasmMemoryBytes(): number | null {
-  return getNumThreads() > 1 ? null : loadNodeWasm(pickTarget('auto')).memory.buffer.byteLength;
+/** Bytes of the WASM backend's memory (it only grows): the pool's, or the plain build's without one. */
+function wasmMemoryBytes(): number {
+  return kernelMemoryBytes() ?? loadNodeWasm(pickTarget('auto')).memory.buffer.byteLength;
 }
 
 /**
@@ -120,7 +120,7 @@ export async function ganstyleStylize(p: StylizeParams, report: (line: string) =
       const peak = sampler.stop(), wasm = wasmMemoryBytes();
       const history = 2 * 100 * x.size * 4; // a full L-BFGS history: 100 pairs (s, y) of float32 images
       report(`peak RSS ${(peak / 1e9).toFixed(2)} GB over ${iterations} iterations (targets included; a full history adds ${(history / 1e9).toFixed(2)} GB), `
-        + `WASM memory ${wasm === null ? 'inside the RSS (the pool\'s is not exposed)' : `${(wasm / 1e9).toFixed(2)} GB`}`);
+        + `WASM memory ${(wasm / 1e9).toFixed(2)} GB (inside the RSS)`);
     },
   };
 }

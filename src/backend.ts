@@ -56,6 +56,8 @@ export interface ThreadPool {
   allocate(n: number): Float32Array;
   /** Whether `arr` lives in the pool's kernel memory. */
   isResident(arr: Float32Array): boolean;
+  /** Bytes of the pool's kernel memory (WASM memory only grows: its peak). */
+  memoryBytes(): number;
   /** Stops the workers. */
   close(): void;
 }
@@ -140,6 +142,11 @@ export function allocate(n: number): Float32Array {
 /** Whether kernels of the active backend use `arr` in place (it lives in the active pool's memory). */
 export function isResident(arr: Float32Array): boolean {
   return current === pool?.pool.kernels && pool.pool.isResident(arr);
+}
+
+/** Bytes of the active pool's kernel memory, or null when the backend computes elsewhere (ts, a non-pooled build). */
+export function kernelMemoryBytes(): number | null {
+  return current === pool?.pool.kernels ? pool.pool.memoryBytes() : null;
 }
 
 /** `arr`'s values in resident storage: a copy made by allocate(), or `arr` itself when it already is

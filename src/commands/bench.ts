@@ -216,7 +216,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
   } else {
     io.out(formatTable(rows, ceiling.gflops));
     io.out('');
-    io.out(`ceil = GFLOP/s / (${ceiling.gflops.toFixed(1)} GFLOP/s single-thread SIMD ceiling x threads); ganstyle/this = ganstyle's GFLOP/s on the same case / the row's (> 1: ganstyle is faster)`);
+    io.out(`ceil = GFLOP/s / (${ceiling.gflops.toFixed(1)} GFLOP/s single-thread SIMD ceiling x threads); ganstyle/this = ganstyle's GFLOP/s on the same case and thread count (its first row) / the row's (> 1: ganstyle is faster)`);
     for (const n of notes) io.out(`note: ${n}`);
   }
   return rows;

@@ -101,6 +101,7 @@ export function createNodeThreadPool(threads: number, build: PoolBuild = 'simd')
     kernels: bindWasmKernels(ex, par, heap),
     allocate: (n) => heap.array(n),
     isResident: (arr) => heap.offsetOf(arr) >= 0,
+    memoryBytes: () => memory.buffer.byteLength,
     close() {
       if (closed) return;
       closed = true;

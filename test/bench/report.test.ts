@@ -43,15 +43,20 @@ test('jsonLine: exactly name, shape, backend, threads, ms, gflops', () => {
 test('formatTable: ceil = GFLOP/s over ceiling × threads; ganstyle/this on peer rows', () => {
   const rows: BenchRow[] = [
     { name: 'conv2d', shape: 's', backend: 'ganstyle-wasm-simd', threads: 1, ms: 10, gflops: 20 },
+    { name: 'conv2d', shape: 's', backend: 'ganstyle-wasm-simd-resident', threads: 1, ms: 5, gflops: 40 },
     { name: 'conv2d', shape: 's', backend: 'peer', threads: 2, ms: 20, gflops: 10 },
     { name: 'gemm', shape: 't', backend: 'peer', threads: 1, ms: 1, gflops: 8 },
+    { name: 'gemm', shape: 'u', backend: 'ganstyle-wasm-simd', threads: 1, ms: 1, gflops: 30 },
+    { name: 'gemm', shape: 'u', backend: 'ganstyle-wasm-simd', threads: 2, ms: 1, gflops: 60 },
+    { name: 'gemm', shape: 'u', backend: 'peer', threads: 2, ms: 1, gflops: 40 },
   ];
   const lines = formatTable(rows, 40).split('\n');
-  assert.equal(lines.length, 5);
+  assert.equal(lines.length, 9);
   const cells = lines.slice(2).map((l) => l.trim().split(/\s{2,}/));
   assert.deepEqual(cells[0].slice(-2), ['20.00', '50%']);
-  assert.deepEqual(cells[1].slice(-3), ['10.00', '13%', '2.00']); // 10 / (40·2); ganstyle 20 / 10
-  assert.deepEqual(cells[2].slice(-2), ['8.00', '20%']); // no ganstyle row for gemm t: no ratio
+  assert.deepEqual(cells[2].slice(-3), ['10.00', '13%', '2.00']); // 10 / (40·2); ganstyle's first 1-thread row (no 2-thread one) 20 / 10
+  assert.deepEqual(cells[3].slice(-2), ['8.00', '20%']); // no ganstyle row for gemm t: no ratio
+  assert.deepEqual(cells[6].slice(-1), ['1.50']); // the same thread count: 60 / 40
 });
 
 /** A minimal protobuf reader: field number → values (varints as numbers, length-delimited as bytes). */
