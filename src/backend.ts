@@ -58,6 +58,11 @@ export interface ThreadPool {
   isResident(arr: Float32Array): boolean;
   /** Bytes of the pool's kernel memory (WASM memory only grows: its peak). */
   memoryBytes(): number;
+  /** Result scopes (resultScope below): open one, make arrays that live until it ends, end it. */
+  beginScope(): void;
+  scopedArray(n: number): Float32Array | null;
+  endScope(poison: boolean): void;
+  readonly inScope: boolean;
   /** Stops the workers. */
   close(): void;
 }
@@ -142,6 +147,35 @@ export function allocate(n: number): Float32Array {
 /** Whether kernels of the active backend use `arr` in place (it lives in the active pool's memory). */
 export function isResident(arr: Float32Array): boolean {
   return current === pool?.pool.kernels && pool.pool.isResident(arr);
+}
+
+let poisonScopes = false;
+
+/** Tests: fill every block a result scope frees with NaN, so a result used after its scope shows. */
+export function setScopePoison(on: boolean): void {
+  poisonScopes = on;
+}
+
+/**
+ * Runs fn with op results made in the active pool's memory (resultArray), freed when fn returns or
+ * throws: kernels then read and write them in place, with no copies. Only for code that lets no
+ * result escape — every tensor made inside is dead afterwards (GanTrainer.trainStep returns numbers
+ * and clears the gradients). Without a pool it just runs fn.
+ */
+export function resultScope<T>(fn: () => T): T {
+  const p = current === pool?.pool.kernels ? pool.pool : undefined;
+  if (p === undefined) return fn();
+  p.beginScope();
+  try {
+    return fn();
+  } finally {
+    p.endScope(poisonScopes);
+  }
+}
+
+/** The array an op writes its result into: zeroed; in the pool's memory inside a resultScope (while it has room), else a plain one. */
+export function resultArray(n: number): Float32Array {
+  return (current === pool?.pool.kernels && pool.pool.inScope ? pool.pool.scopedArray(n) : null) ?? new Float32Array(n);
 }
 
 /** Bytes of the active pool's kernel memory, or null when the backend computes elsewhere (ts, a non-pooled build). */

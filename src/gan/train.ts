@@ -11,6 +11,7 @@
 // masks (wgan-gp); per fresh G update: z, labels, dropout masks. state()/loadState() capture it all
 // (step, rng, data order and cursor, models, EMA, optimizers, config): a resumed run continues
 // exactly where an uninterrupted one would be.
+import { resultScope } from '../backend.js';
 import { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd.js';
 import { Rng } from '../rng.js';
@@ -308,7 +309,23 @@ export class GanTrainer {
     return y;
   }
 
+  /**
+   * One training step. Its intermediate tensors (activations, gradients) live in the kernels' memory
+   * for the step only (backend.resultScope: no copies between kernels); the parameters' gradients
+   * are cleared at the end (zeroGrad), since their storage goes with the step.
+   */
   trainStep(): StepStats {
+    return resultScope(() => {
+      try {
+        return this.unscopedStep();
+      } finally {
+        this.optD.zeroGrad();
+        this.optG.zeroGrad();
+      }
+    });
+  }
+
+  private unscopedStep(): StepStats {
     const { nCritic, loss, batchSize } = this.config;
     const reuse = nCritic === 1;
     let d!: { dLoss: number; dReal: number; dFake: number; gp: number; fake: Tensor; labels: Int32Array | undefined };

@@ -102,6 +102,12 @@ export function createNodeThreadPool(threads: number, build: PoolBuild = 'simd')
     allocate: (n) => heap.array(n),
     isResident: (arr) => heap.offsetOf(arr) >= 0,
     memoryBytes: () => memory.buffer.byteLength,
+    beginScope: () => heap.beginScope(),
+    scopedArray: (n) => heap.scopedArray(n),
+    endScope: (poison) => heap.endScope(poison),
+    get inScope() {
+      return heap.inScope;
+    },
     close() {
       if (closed) return;
       closed = true;

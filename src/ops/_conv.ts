@@ -3,7 +3,7 @@
 // weight in conv2d layout [Cout, Cin/G, kh, kw]; conv_transpose2d runs conv2d's adjoint, so its
 // input is the output side. The work is the backend's: banded im2col + GEMM (src/kernels/conv.ts,
 // bounded column buffer), or the depthwise kernel when groups = Cin > 1 (src/kernels/depthwise.ts).
-import { kernels } from '../backend.js';
+import { kernels, resultArray } from '../backend.js';
 import { convSizes, type ConvGeom } from '../kernels/conv.js';
 import { fmt, pair, ShapeError, sizeOf } from '../shape.js';
 
@@ -65,21 +65,21 @@ function depthwise(g: ConvGeom): boolean {
 
 /** y = conv2d(x, W) (no bias). */
 export function convForward(x: Float32Array, wt: Float32Array, g: ConvGeom): Float32Array {
-  const y = new Float32Array(convSizes(g).y), k = kernels();
+  const y = resultArray(convSizes(g).y), k = kernels();
   (depthwise(g) ? k.depthwise : k.conv)('forward', x, wt, g, y);
   return y;
 }
 
 /** conv2d's adjoint in x applied to y (conv_transpose2d without bias). */
 export function convTranspose(y: Float32Array, wt: Float32Array, g: ConvGeom): Float32Array {
-  const x = new Float32Array(convSizes(g).x), k = kernels();
+  const x = resultArray(convSizes(g).x), k = kernels();
   (depthwise(g) ? k.depthwise : k.conv)('input', y, wt, g, x);
   return x;
 }
 
 /** ∂L/∂W for y = conv2d(x, W) and ∂L/∂y = dy. */
 export function convWeight(x: Float32Array, dy: Float32Array, g: ConvGeom): Float32Array {
-  const dw = new Float32Array(convSizes(g).w), k = kernels();
+  const dw = resultArray(convSizes(g).w), k = kernels();
   (depthwise(g) ? k.depthwise : k.conv)('weight', x, dy, g, dw);
   return dw;
 }

@@ -2,6 +2,7 @@
 // broadcasting, and unbroadcast (sum a gradient back to an input's shape).
 // NOTE: one shared loop calling a per-op closure is megamorphic in V8 (≈ 20 ns per element); the
 // loops below are selected by op code outside the loop, so each runs at memory speed.
+import { resultArray } from '../backend.js';
 import { Tensor } from '../tensor.js';
 import { broadcastShapes, broadcastStrides, shapeEq, sizeOf, type Shape } from '../shape.js';
 import { reshape } from './reshape.js';
@@ -18,7 +19,7 @@ export function slopes(negativeSlope: number): Float64Array {
 
 /** out = f(x) elementwise; `p` is the op's parameter (negative_slope, exponent). */
 export function mapUnary(x: Tensor, code: UnaryCode, p = 0): Tensor {
-  const s = x.data, n = s.length, o = new Float32Array(n);
+  const s = x.data, n = s.length, o = resultArray(n);
   switch (code) {
     // NOTE: a data-dependent branch mispredicts on half the elements of a real activation (≈ 8 ns
     // each, 4× the whole loop): select by a boolean turned into 0/1 instead. −∞·0 is NaN, hence the
@@ -54,12 +55,12 @@ function binaryRun(code: BinaryCode, n: number, a: Float32Array, ao: number, as:
 /** out = a ∘ b with NumPy broadcasting; `op` names the calling op in shape errors. */
 export function mapBinary(op: string, a: Tensor, b: Tensor, code: BinaryCode): Tensor {
   if (shapeEq(a.shape, b.shape)) {
-    const out = new Float32Array(a.size);
+    const out = resultArray(a.size);
     binaryRun(code, out.length, a.data, 0, 1, b.data, 0, 1, out, 0);
     return new Tensor(out, a.shape);
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = new Float32Array(sizeOf(shape));
+  const out = resultArray(sizeOf(shape));
   if (out.length === 0) return new Tensor(out, shape);
   const rank = shape.length;
   const sa = broadcastStrides(a.shape, shape), sb = broadcastStrides(b.shape, shape);

@@ -1,5 +1,6 @@
 // cat: torch.cat([a, b], dim) — shapes equal except along dim.      a [.., p, ..], b [.., q, ..] → [.., p + q, ..]
 // ∂a, ∂b = narrow(dy) to each part (written in ops, so it differentiates again).
+import { resultArray } from '../backend.js';
 import { Tensor } from '../tensor.js';
 import { fmt, normAxis, ShapeError, sizeOf } from '../shape.js';
 import { defineOp, type OpFn } from './op.js';
@@ -23,7 +24,7 @@ export const cat: OpFn<readonly ['a', 'b'], readonly [], { dim: number }> = defi
     if (a.shape.some((d, i) => i !== dim && d !== b.shape[i])) bad();
     const [outer, inner] = splitAt(a.shape, dim);
     const na = a.shape[dim] * inner, nb = b.shape[dim] * inner;
-    const out = new Float32Array(outer * (na + nb));
+    const out = resultArray(outer * (na + nb));
     for (let o = 0; o < outer; o++) {
       out.set(a.data.subarray(o * na, (o + 1) * na), o * (na + nb));
       out.set(b.data.subarray(o * nb, (o + 1) * nb), o * (na + nb) + na);

@@ -2,6 +2,7 @@
 // (relu's with negative_slope 0) in one pass instead of a mask and a product:
 //   out = x > 0 ? dy : negative_slope·dy        (negative_slope at x = 0, as torch)
 // Linear in dy, so ∂dy = leaky_relu_backward(g, x); ∂x = 0 almost everywhere (no gradient).
+import { resultArray } from '../backend.js';
 import { Tensor } from '../tensor.js';
 import { shapeEq, ShapeError, fmt } from '../shape.js';
 import { defineOp, type OpFn } from './op.js';
@@ -14,7 +15,7 @@ export const leaky_relu_backward: OpFn<readonly ['dy', 'x'], readonly [], { nega
   forward: ({ dy, x }, { negative_slope: s }) => {
     if (!shapeEq(dy.shape, x.shape)) throw new ShapeError(`leaky_relu_backward: dy ${fmt(dy.shape)} and x ${fmt(x.shape)} differ`);
     // branch-free select (see mapUnary); + 0: relu's zero gradient is +0, not the −0 of a negative·0
-    const g = dy.data, v = x.data, n = g.length, out = new Float32Array(n), k = slopes(s);
+    const g = dy.data, v = x.data, n = g.length, out = resultArray(n), k = slopes(s);
     for (let i = 0; i < n; i++) out[i] = g[i] * k[+(v[i] > 0)] + 0;
     return new Tensor(out, dy.shape);
   },

@@ -4,7 +4,7 @@
 // Grads (C = op(A)·op(B)):  ∂op(A) = dC·op(B)ᵀ,  ∂op(B) = op(A)ᵀ·dC, each mapped back through op
 // and summed over broadcast batch axes.
 import { Tensor } from '../tensor.js';
-import { kernels } from '../backend.js';
+import { kernels, resultArray } from '../backend.js';
 import { broadcastShapes, broadcastStrides, fmt, ShapeError, sizeOf } from '../shape.js';
 import { defineOp, type BinaryOp } from './op.js';
 import { unbroadcast } from './_elementwise.js';
@@ -28,7 +28,7 @@ export const matmul: BinaryOp<MatmulAttrs> = defineOp({
     const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
     const batch = broadcastShapes('matmul', batchA, batchB);
     const nb = sizeOf(batch);
-    const out = new Float32Array(nb * m * n);
+    const out = resultArray(nb * m * n);
     const sa = broadcastStrides(batchA, batch), sb = broadcastStrides(batchB, batch);
     const idx = new Array<number>(batch.length).fill(0);
     let ia = 0, ib = 0; // batch offsets in matrices

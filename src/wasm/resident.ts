@@ -19,6 +19,8 @@
 import type { WasmExports } from './exports.js';
 
 const ALIGN = 16, PAGE = 65536;
+/** Scoped results stop at 2 GiB (byte offset): the memory's 4 GiB must leave room for the kernels' scratch arena. */
+const SCOPED_LIMIT = 2 ** 31;
 
 interface Block {
   ptr: number;
@@ -32,26 +34,68 @@ export class ResidentHeap {
   private readonly free: Block[] = [];
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b));
+  /** Blocks of the open result scopes, innermost last. */
+  private readonly scopes: Block[][] = [];
   /** Bytes in live blocks (statistics, tests). */
   liveBytes = 0;
 
-  constructor(private readonly ex: WasmExports) {
+  /** `scopedLimit`: the byte offset scoped blocks may not extend past (a test sets it low). */
+  constructor(private readonly ex: WasmExports, private readonly scopedLimit = SCOPED_LIMIT) {
     if (!(ex.memory.buffer instanceof SharedArrayBuffer)) throw new Error('ResidentHeap: needs a shared WebAssembly.Memory');
     ex.scratch_reset();
     this.start = this.end = ex.scratch_alloc(0) >>> 0; // the arena's base: the first free byte above the data
   }
 
-  /** A zeroed array of n floats inside the kernel memory. */
+  /** A zeroed array of n floats inside the kernel memory, freed when the GC collects it. */
   array(n: number): Float32Array {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`ResidentHeap.array: expected a length ≥ 0, got ${n}`);
+    const [view, block] = this.make(n);
+    this.registry.register(view, block);
+    return view;
+  }
+
+  /**
+   * A zeroed array of n floats that lives until the innermost open scope ends (beginScope /
+   * endScope): the owner guarantees nothing uses it afterwards. Op results inside a training step
+   * (src/backend.ts resultScope) are made this way, so kernels read and write them in place.
+   * null when it would take the heap past the scoped limit (the caller makes a plain array instead).
+   */
+  scopedArray(n: number): Float32Array | null {
+    const scope = this.scopes.at(-1);
+    if (scope === undefined) throw new Error('ResidentHeap.scopedArray: no open scope');
+    const bytes = Math.ceil((n * 4) / ALIGN) * ALIGN;
+    if (this.end + bytes > this.scopedLimit && !this.free.some((h) => h.bytes >= bytes)) return null;
+    const [view, block] = this.make(n);
+    scope.push(block);
+    return view;
+  }
+
+  beginScope(): void {
+    this.scopes.push([]);
+  }
+
+  /** Frees every block of the innermost scope; `poison` first fills them with NaN (tests: a use after the scope shows). */
+  endScope(poison = false): void {
+    const blocks = this.scopes.pop();
+    if (blocks === undefined) throw new Error('ResidentHeap.endScope: no open scope');
+    for (let i = blocks.length - 1; i >= 0; i--) {
+      if (poison) new Float32Array(this.ex.memory.buffer, blocks[i].ptr, blocks[i].bytes >>> 2).fill(NaN);
+      this.release(blocks[i]);
+    }
+  }
+
+  get inScope(): boolean {
+    return this.scopes.length > 0;
+  }
+
+  private make(n: number): [Float32Array, Block] {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`ResidentHeap: expected a length ≥ 0, got ${n}`);
     const bytes = Math.max(ALIGN, Math.ceil((n * 4) / ALIGN) * ALIGN);
     const ptr = this.take(bytes);
     const view = new Float32Array(this.ex.memory.buffer, ptr, n);
     this.buffers.add(view.buffer);
     view.fill(0);
     this.liveBytes += bytes;
-    this.registry.register(view, { ptr, bytes });
-    return view;
+    return [view, { ptr, bytes }];
   }
 
   /** The byte offset of `arr` in the kernel memory, or -1 if it is not resident here. */

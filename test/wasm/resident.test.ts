@@ -31,10 +31,10 @@ const gc = runInNewContext('gc') as () => void;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A fresh instance of the threads build on its own shared memory, with its heap. */
-function freshHeap(): { heap: ResidentHeap; ex: ReturnType<typeof instantiateKernels> } {
+function freshHeap(scopedLimit?: number): { heap: ResidentHeap; ex: ReturnType<typeof instantiateKernels> } {
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
   const ex = instantiateKernels(readFileSync(join(packageRoot(), 'build', 'kernels.threads.wasm')), memory);
-  return { heap: new ResidentHeap(ex), ex };
+  return { heap: new ResidentHeap(ex, scopedLimit), ex };
 }
 
 function randArray(n: number, rng: Rng, into?: Float32Array): Float32Array {
@@ -97,6 +97,30 @@ describe('ResidentHeap', () => {
     const again = heap.array(1 << 16);
     assert.ok(again.every((v) => v === 0), 'a reused block is zeroed');
     assert.equal(keep.length, 16);
+  });
+
+  it('scoped blocks: zeroed, all freed at the scope end (nested scopes too), and refused past the scoped limit', () => {
+    const probe = freshHeap().heap, start = probe.spanBytes + probe.offsetOf(probe.array(0)); // the heap's first byte
+    const { heap } = freshHeap(start + 4096);
+    const kept = heap.array(4);
+    assert.throws(() => heap.scopedArray(4), /no open scope/);
+    heap.beginScope();
+    const a = heap.scopedArray(256)!;
+    assert.ok(a.every((v) => v === 0) && heap.offsetOf(a) >= 0);
+    a.fill(5);
+    heap.beginScope();
+    const b = heap.scopedArray(256)!;
+    assert.equal(heap.scopedArray(1024), null, 'past the limit: the caller makes a plain array');
+    heap.endScope(true);
+    assert.ok(b.every(Number.isNaN), 'poisoned on release');
+    assert.ok(a.every((v) => v === 5), 'the outer scope is untouched');
+    const again = heap.scopedArray(256)!;
+    assert.equal(again.byteOffset, b.byteOffset, "the inner scope's block is reused");
+    assert.ok(again.every((v) => v === 0));
+    heap.endScope();
+    assert.equal(heap.liveBytes, 16, 'only the unscoped block is live');
+    assert.equal(kept.length, 4);
+    assert.ok(!heap.inScope);
   });
 
   it('refuses a non-shared memory (growth would detach its arrays)', () => {
