@@ -13,7 +13,7 @@
 import { Tensor } from '../tensor.js';
 import { defineOp } from '../ops/op.js';
 import { noGrad } from '../autograd.js';
-import { kernels } from '../backend.js';
+import { kernels, resultArray } from '../backend.js';
 import { normalize } from '../kernels/power_iteration.js';
 import { globalRng, type Rng } from '../rng.js';
 import { Module } from '../nn/module.js';
@@ -80,7 +80,7 @@ const spectral_norm_weight = defineOp({
   attrs: { dim: 0, sigma: null } as SnAttrs,
   forward: ({ weight, u, v }, attrs) => {
     const sigma = attrs.sigma ?? bilinear(weight.data, u.data, v.data, matrixView(weight.shape, attrs.dim));
-    const out = new Float32Array(weight.size), w = weight.data, inv = 1 / sigma;
+    const out = resultArray(weight.size), w = weight.data, inv = 1 / sigma;
     for (let i = 0; i < out.length; i++) out[i] = w[i] * inv;
     return { out: new Tensor(out, weight.shape), saved: { sigma } };
   },
@@ -97,7 +97,7 @@ const spectral_norm_weight_backward = defineOp({
     const d = dy.data, o = out.data, uu = u.data, vv = v.data, m = matrixView(dy.shape, dim);
     let c = 0;
     for (let i = 0; i < d.length; i++) c += d[i] * o[i];
-    const g = new Float32Array(dy.size), inv = 1 / sigma;
+    const g = resultArray(dy.size), inv = 1 / sigma;
     for (let q = 0, f = 0; q < m.before; q++) {
       const c0 = q * m.after;
       for (let r = 0; r < m.h; r++) {
