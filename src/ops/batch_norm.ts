@@ -7,7 +7,7 @@
 // x̂⊙mean(dy⊙x̂)) in training (μ, σ² depend on x), (γ/σ)⊙dy in eval; sums/means over all axes but 1.
 import { Tensor } from '../tensor.js';
 import { isGradEnabled } from '../autograd.js';
-import { kernels } from '../backend.js';
+import { kernels, resultArray } from '../backend.js';
 import { runSum } from '../kernels/plane_norm.js';
 import { checkFinite, fmt, ShapeError, sizeOf } from '../shape.js';
 import { defineOp } from './op.js';
@@ -52,10 +52,10 @@ export const batch_norm = defineOp({
     if (!training && rm === undefined) throw new TypeError('batch_norm: eval mode (training: false) needs running_mean and running_var');
     const n = x.shape[0], c = x.shape[1], s = sizeOf(x.shape.slice(2)), m = n * s;
     if (training && m <= 1) throw new RangeError(`batch_norm: expected more than 1 value per channel when training, got input ${fmt(x.shape)}`);
-    const src = x.data, out = new Float32Array(src.length);
+    const src = x.data, out = resultArray(src.length);
     // x̂ is kept for backward only when a gradient may be asked for.
     const keep = [x, rm, rv, weight, bias].some((t) => t?.requiresGrad);
-    const xhat = keep ? new Float32Array(src.length) : out;
+    const xhat = keep ? resultArray(src.length) : out;
     const invstd = new Float32Array(c);
     if (training && n === 1 && rm === undefined) {
       // one image, no running statistics (instance norm's view [1, N·C, S]): contiguous planes, the backend's kernel
