@@ -2,7 +2,7 @@
 export { Tensor } from './tensor.js';
 export { F, ops, type OpName } from './ops/index.js';
 export { noGrad, enableGrad, grad, isGradEnabled } from './autograd.js';
-export { useBackend, backendName, registerBackend, availableBackends, kernels, setNumThreads, getNumThreads } from './backend.js';
+export { useBackend, backendName, registerBackend, availableBackends, kernels, setNumThreads, getNumThreads, allocate, isResident, resultScope, kernelMemoryBytes } from './backend.js';
 export { Rng, manualSeed, globalRng } from './rng.js';
 export { ShapeError } from './shape.js';
 export * as nn from './nn/index.js';
