@@ -85,12 +85,7 @@ export function ganstyleConv2d(c: ConvCase): Runner {
 export function ganstyleConvResident(c: ConvCase): Runner {
   const { x, w } = operands(c, 1);
   const g = { n: 1, cin: c.cin, h: c.size, w: c.size, cout: c.cout, ho: c.size, wo: c.size, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
-  const resident = (t: Tensor) => {
-    const arr = backend.allocate(t.size);
-    arr.set(t.data);
-    return arr;
-  };
-  const [xr, wr, y] = [resident(x), resident(w), backend.allocate(c.cout * c.size * c.size)];
+  const [xr, wr, y] = [backend.residentCopy(x.data), backend.residentCopy(w.data), backend.allocate(c.cout * c.size * c.size)];
   const k = backend.kernels();
   return { run: () => k.conv('forward', xr, wr, g, y), dispose: () => {} };
 }

@@ -22,6 +22,9 @@ const ALIGN = 16, PAGE = 65536;
 /** Scoped results stop at 2 GiB (byte offset): the memory's 4 GiB must leave room for the kernels' scratch arena. */
 const SCOPED_LIMIT = 2 ** 31;
 
+/** Bytes of the block holding n floats: a multiple of 16, at least 16 (distinct blocks for empty arrays). */
+const blockBytes = (n: number): number => Math.max(ALIGN, Math.ceil((n * 4) / ALIGN) * ALIGN);
+
 interface Block {
   ptr: number;
   bytes: number;
@@ -62,7 +65,7 @@ export class ResidentHeap {
   scopedArray(n: number): Float32Array | null {
     const scope = this.scopes.at(-1);
     if (scope === undefined) throw new Error('ResidentHeap.scopedArray: no open scope');
-    const bytes = Math.ceil((n * 4) / ALIGN) * ALIGN;
+    const bytes = blockBytes(n);
     if (this.end + bytes > this.scopedLimit && !this.free.some((h) => h.bytes >= bytes)) return null;
     const [view, block] = this.make(n);
     scope.push(block);
@@ -89,7 +92,7 @@ export class ResidentHeap {
 
   private make(n: number): [Float32Array, Block] {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`ResidentHeap: expected a length ≥ 0, got ${n}`);
-    const bytes = Math.max(ALIGN, Math.ceil((n * 4) / ALIGN) * ALIGN);
+    const bytes = blockBytes(n);
     const ptr = this.take(bytes);
     const view = new Float32Array(this.ex.memory.buffer, ptr, n);
     this.buffers.add(view.buffer);
