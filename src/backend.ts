@@ -58,7 +58,7 @@ export interface ThreadPool {
   isResident(arr: Float32Array): boolean;
   /** Bytes of the pool's kernel memory (WASM memory only grows: its peak). */
   memoryBytes(): number;
-  /** Result scopes (resultScope below): open one, make arrays that live until it ends, end it. */
+  /** Result scopes (resultScope below): open one, make (unzeroed) arrays that live until it ends, end it. */
   beginScope(): void;
   scopedArray(n: number): Float32Array | null;
   endScope(poison: boolean): void;
@@ -149,11 +149,28 @@ export function isResident(arr: Float32Array): boolean {
   return current === pool?.pool.kernels && pool.pool.isResident(arr);
 }
 
-let poisonScopes = false;
+let poisonResults = false;
 
-/** Tests: fill every block a result scope frees with NaN, so a result used after its scope shows. */
-export function setScopePoison(on: boolean): void {
-  poisonScopes = on;
+/**
+ * Tests: fill every new op result with NaN (resultArray) and every block a result scope frees, so an
+ * element an op forgets to write, or a result used after its scope, shows.
+ */
+export function setResultPoison(on: boolean): void {
+  poisonResults = on;
+}
+
+let uninitialized: ((n: number) => Float32Array) | undefined;
+
+/** Below this many floats (64 KB) V8's own zeroed arrays are as fast (no page faults, small memset). */
+const UNINITIALIZED_MIN = 1 << 14;
+
+/**
+ * Platform adapters: how to make a large Float32Array without zeroing it (Node: Buffer.allocUnsafeSlow).
+ * A fresh zeroed 16.8 MB array costs ≈ 1 ms of page faults or memset before an op writes it, as much
+ * as copying the result out of the kernels' memory.
+ */
+export function setUninitializedAllocator(fn: ((n: number) => Float32Array) | undefined): void {
+  uninitialized = fn;
 }
 
 /**
@@ -169,13 +186,18 @@ export function resultScope<T>(fn: () => T): T {
   try {
     return fn();
   } finally {
-    p.endScope(poisonScopes);
+    p.endScope(poisonResults);
   }
 }
 
-/** The array an op writes its result into: zeroed; in the pool's memory inside a resultScope (while it has room), else a plain one. */
+/**
+ * The array an op writes its result into, every element of it (its contents are unspecified): in the
+ * pool's memory inside a resultScope (while it has room), else a plain one, made without zeroing when large.
+ */
 export function resultArray(n: number): Float32Array {
-  return (current === pool?.pool.kernels && pool.pool.inScope ? pool.pool.scopedArray(n) : null) ?? new Float32Array(n);
+  const out = (current === pool?.pool.kernels && pool.pool.inScope ? pool.pool.scopedArray(n) : null) ??
+    (n >= UNINITIALIZED_MIN && uninitialized !== undefined ? uninitialized(n) : new Float32Array(n));
+  return poisonResults ? out.fill(NaN) : out;
 }
 
 /** Bytes of the active pool's kernel memory, or null when the backend computes elsewhere (ts, a non-pooled build). */

@@ -2,10 +2,11 @@
 // from the package root and registers 'wasm' (SIMD when the engine has it, else scalar), 'wasm-simd',
 // 'wasm-scalar', 'wasm-relaxed' (relaxed SIMD: fused multiply-add) and 'wasm-debug' (SIMD with
 // assertions). Instances are made on first use and cached.
+import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerBackend } from '../backend.js';
+import { registerBackend, setUninitializedAllocator } from '../backend.js';
 import { bindWasmKernels } from '../wasm/bindings.js';
 import type { WasmExports } from '../wasm/exports.js';
 import { setFlagsFromString } from 'node:v8';
@@ -54,12 +55,22 @@ export function loadNodeWasm(target: WasmTarget): WasmExports {
   return ex;
 }
 
-/** Registers the WASM backends and the thread pool with src/backend.ts (lazy: nothing is read until used). */
+/**
+ * Registers the WASM backends and the thread pool with src/backend.ts (lazy: nothing is read until
+ * used), and Node's allocation without zeroing for large op results (every backend's).
+ */
 export function registerNodeWasm(): void {
   registerNodeThreads();
+  setUninitializedAllocator(uninitializedFloat32);
   registerBackend('wasm', () => bindWasmKernels(loadNodeWasm(pickTarget('auto'))));
   registerBackend('wasm-simd', () => bindWasmKernels(loadNodeWasm('release')));
   registerBackend('wasm-scalar', () => bindWasmKernels(loadNodeWasm('scalar')));
   registerBackend('wasm-relaxed', () => bindWasmKernels(loadNodeWasm('relaxed')));
   registerBackend('wasm-debug', () => bindWasmKernels(loadNodeWasm('debug')));
+}
+
+/** n floats in an ArrayBuffer of their own that Node does not zero (allocUnsafeSlow: never the shared pool). */
+function uninitializedFloat32(n: number): Float32Array {
+  const buf = Buffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(buf.buffer, buf.byteOffset, n);
 }

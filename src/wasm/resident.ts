@@ -57,17 +57,19 @@ export class ResidentHeap {
   }
 
   /**
-   * A zeroed array of n floats that lives until the innermost open scope ends (beginScope /
-   * endScope): the owner guarantees nothing uses it afterwards. Op results inside a training step
+   * An array of n floats that lives until the innermost open scope ends (beginScope / endScope):
+   * the owner guarantees nothing uses it afterwards. Op results inside a training step
    * (src/backend.ts resultScope) are made this way, so kernels read and write them in place.
-   * null when it would take the heap past the scoped limit (the caller makes a plain array instead).
+   * Not zeroed (it holds what a freed block held: an op writes its whole result; zeroing cost a
+   * default-recipe MLP-GAN step ≈ 3 ms of 70). null when it would take the heap past the scoped limit
+   * (the caller then makes a plain array).
    */
   scopedArray(n: number): Float32Array | null {
     const scope = this.scopes.at(-1);
     if (scope === undefined) throw new Error('ResidentHeap.scopedArray: no open scope');
     const bytes = blockBytes(n);
     if (this.end + bytes > this.scopedLimit && !this.free.some((h) => h.bytes >= bytes)) return null;
-    const [view, block] = this.make(n);
+    const [view, block] = this.make(n, false);
     scope.push(block);
     return view;
   }
@@ -90,13 +92,13 @@ export class ResidentHeap {
     return this.scopes.length > 0;
   }
 
-  private make(n: number): [Float32Array, Block] {
+  private make(n: number, zero = true): [Float32Array, Block] {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`ResidentHeap: expected a length ≥ 0, got ${n}`);
     const bytes = blockBytes(n);
     const ptr = this.take(bytes);
     const view = new Float32Array(this.ex.memory.buffer, ptr, n);
     this.buffers.add(view.buffer);
-    view.fill(0);
+    if (zero) view.fill(0);
     this.liveBytes += bytes;
     return [view, { ptr, bytes }];
   }

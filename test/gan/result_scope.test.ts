@@ -7,13 +7,13 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng.js';
-import { kernelMemoryBytes, setNumThreads, setScopePoison, useBackend, type BackendName } from '../../src/backend.js';
+import { kernelMemoryBytes, setNumThreads, setResultPoison, useBackend, type BackendName } from '../../src/backend.js';
 import { registerNodeWasm } from '../../src/node/wasm.js';
 import { GanTrainer, ganConfig, type GanConfig } from '../../src/gan/train.js';
 
 registerNodeWasm();
 after(() => {
-  setScopePoison(false);
+  setResultPoison(false);
   setNumThreads(1);
   useBackend('ts');
 });
@@ -51,9 +51,9 @@ function train(cfg: Partial<GanConfig>, backend: BackendName, threads: number, s
 
 for (const [name, cfg] of CASES) {
   test(`${name}: scoped steps (freed memory poisoned) = unscoped ones, bit for bit`, () => {
-    setScopePoison(false);
+    setResultPoison(false);
     const plain = train(cfg, 'wasm-debug', 1, 4);
-    setScopePoison(true);
+    setResultPoison(true);
     for (const threads of [1, 2]) {
       const scoped = train(cfg, 'wasm', threads, 4);
       assert.deepEqual(scoped.stats, plain.stats, `${threads} thread(s): step statistics`);
