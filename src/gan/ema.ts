@@ -5,6 +5,7 @@
 // θ_1 … θ_t, Σ_k β^(t−k)·θ_k / Σ_k β^(t−k), so the initial weights never linger in it (β_1 = 0;
 // β_t → β after a few 1/(1−β) updates, e.g. β_t = 0.99899 at t = 5000 for β = 0.999).
 // Buffers (batch-norm running statistics) are copied, not averaged. Samples come from `model`.
+import { kernels } from '../backend.js';
 import { Module } from '../nn/module.js';
 
 export class Ema<M extends Module> {
@@ -36,9 +37,7 @@ export class Ema<M extends Module> {
   update(): void {
     this.updates++;
     const beta = this.decayAt(this.updates), alpha = 1 - beta;
-    for (const [avg, p] of this.pairs) {
-      for (let i = 0; i < avg.length; i++) avg[i] = beta * avg[i] + alpha * p[i];
-    }
+    for (const [avg, p] of this.pairs) kernels().axpby(avg, beta, p, alpha, avg.length, avg);
     for (const [avg, b] of this.bufferPairs) avg.set(b);
   }
 }

@@ -63,7 +63,8 @@ function bilinear(a: Float32Array, u: Float32Array, v: Float32Array, m: MatrixVi
   return s;
 }
 
-// The normalisation as one primitive (one pass each way instead of five elementwise ops):
+// The normalisation as one primitive (one pass each way instead of five elementwise ops; kernels
+// axpby and spectral_norm_grad):
 //   out = W · (1/σ), σ = uᵀ W v = ⟨W, u vᵀ⟩ with u, v constants (copies of the buffers);
 //   ∂W = dy/σ − u vᵀ·⟨dy, W⟩/σ² = (dy − ⟨dy, out⟩·u vᵀ) / σ.
 // The backward is itself a primitive without a second derivative: gradient penalties differentiate
@@ -80,8 +81,8 @@ const spectral_norm_weight = defineOp({
   attrs: { dim: 0, sigma: null } as SnAttrs,
   forward: ({ weight, u, v }, attrs) => {
     const sigma = attrs.sigma ?? bilinear(weight.data, u.data, v.data, matrixView(weight.shape, attrs.dim));
-    const out = resultArray(weight.size), w = weight.data, inv = 1 / sigma;
-    for (let i = 0; i < out.length; i++) out[i] = w[i] * inv;
+    const out = resultArray(weight.size);
+    kernels().axpby(weight.data, 1 / sigma, null, 0, out.length, out);
     return { out: new Tensor(out, weight.shape), saved: { sigma } };
   },
   backward: (dy, { inputs: { u, v }, saved, out, attrs }) => ({
@@ -94,17 +95,8 @@ const spectral_norm_weight_backward = defineOp({
   inputs: ['dy', 'out', 'u', 'v'],
   attrs: { dim: 0, sigma: 1 },
   forward: ({ dy, out, u, v }, { dim, sigma }) => {
-    const d = dy.data, o = out.data, uu = u.data, vv = v.data, m = matrixView(dy.shape, dim);
-    let c = 0;
-    for (let i = 0; i < d.length; i++) c += d[i] * o[i];
-    const g = resultArray(dy.size), inv = 1 / sigma;
-    for (let q = 0, f = 0; q < m.before; q++) {
-      const c0 = q * m.after;
-      for (let r = 0; r < m.h; r++) {
-        const cu = c * uu[r];
-        for (let k = 0; k < m.after; k++, f++) g[f] = (d[f] - cu * vv[c0 + k]) * inv;
-      }
-    }
+    const m = matrixView(dy.shape, dim), g = resultArray(dy.size);
+    kernels().spectral_norm_grad(dy.data, out.data, u.data, v.data, m.before, m.h, m.after, 1 / sigma, g);
     return new Tensor(g, dy.shape);
   },
   backward: () => {

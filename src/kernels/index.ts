@@ -1,6 +1,7 @@
 // The whole backend contract: the kernels both backends implement. The TS functions are the
 // reference (plain loops, the specification); src/wasm binds the AssemblyScript twins.
 import { adam } from './adam.js';
+import { axpby } from './axpby.js';
 import { col2im } from './col2im.js';
 import { conv } from './conv.js';
 import { depthwise } from './depthwise.js';
@@ -8,6 +9,7 @@ import { gemm } from './gemm.js';
 import { im2col } from './im2col.js';
 import { plane_norm } from './plane_norm.js';
 import { power_iteration } from './power_iteration.js';
+import { spectral_norm_grad } from './spectral_norm_grad.js';
 
 export interface Kernels {
   gemm: typeof gemm;
@@ -21,9 +23,13 @@ export interface Kernels {
   power_iteration: typeof power_iteration;
   /** Instance norm's (and one-image batch norm's) forward. */
   plane_norm: typeof plane_norm;
+  /** a·x + b·y elementwise (spectral norm's W/σ, the weight EMA). */
+  axpby: typeof axpby;
+  /** The gradient through spectral norm's W/σ. */
+  spectral_norm_grad: typeof spectral_norm_grad;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, spectral_norm_grad };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

@@ -180,6 +180,28 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       });
     },
 
+    // Memory-bound (a few MB at most: spectral norm, the weight EMA): one thread.
+    axpby(x, a, y, b, n, out) {
+      need('axpby', 'x', x, n);
+      if (y !== null) need('axpby', 'y', y, n);
+      need('axpby', 'out', out, n);
+      if (n === 0) return;
+      const ops = [operand(x, n, 'in'), operand(y, y === null ? 0 : n, 'in'), operand(out, n, 'out')];
+      marshal(ex, heap, ops, ([px, py, po]) => ex.axpby(px, a, y === null ? 0 : py, b, n, po));
+    },
+
+    spectral_norm_grad(dy, out, u, v, before, h, after, inv, g) {
+      const n = before * h * after, cols = before * after;
+      need('spectral_norm_grad', 'dy', dy, n);
+      need('spectral_norm_grad', 'out', out, n);
+      need('spectral_norm_grad', 'u', u, h);
+      need('spectral_norm_grad', 'v', v, cols);
+      need('spectral_norm_grad', 'g', g, n);
+      if (n === 0) return;
+      const ops = [operand(dy, n, 'in'), operand(out, n, 'in'), operand(u, h, 'in'), operand(v, cols, 'in'), operand(g, n, 'out')];
+      marshal(ex, heap, ops, ([pd, po, pu, pv, pg]) => ex.spectral_norm_grad(pd, po, pu, pv, before, h, after, inv, pg));
+    },
+
     // Memory-bound (one pass over the weight per product): one thread.
     power_iteration(weight, before, h, after, u, v, iters, eps) {
       const wLen = before * h * after, cols = before * after;

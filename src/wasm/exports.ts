@@ -38,6 +38,10 @@ export interface WasmExports {
   /** assembly/kernels/plane_norm.ts: same parameters as src/kernels/plane_norm.ts, arrays as byte offsets (0: null). */
   plane_norm(x: number, planes: number, s: number, weight: number, bias: number, eps: number,
     out: number, xhat: number, mean: number, istd: number): void;
+  /** assembly/kernels/axpby.ts: same parameters as src/kernels/axpby.ts, arrays as byte offsets (y 0: none). */
+  axpby(x: number, a: number, y: number, b: number, n: number, out: number): void;
+  /** assembly/kernels/spectral_norm_grad.ts: same parameters as src/kernels/spectral_norm_grad.ts, arrays as byte offsets. */
+  spectral_norm_grad(dy: number, out: number, u: number, v: number, before: number, h: number, after: number, inv: number, g: number): void;
   /** assembly/scratch.ts: reserves bytes (rounded up to 16), returns a 16-byte aligned offset. */
   scratch_alloc(bytes: number): number;
   /** assembly/scratch.ts: frees every region. */
@@ -58,6 +62,8 @@ export const WASM_FUNCTIONS = {
   adam: 14,
   power_iteration: 8,
   plane_norm: 10,
+  axpby: 6,
+  spectral_norm_grad: 9,
   scratch_alloc: 1,
   scratch_reset: 0,
   scratch_set_base: 2,
