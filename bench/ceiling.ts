@@ -33,15 +33,16 @@ export function clockMs(clock: Clock): () => number {
 }
 
 /**
- * Measures the ceiling for `timeMs` in total (after a warm-up that lets V8 tier the kernel up).
+ * Measures the ceiling for `timeMs` in total (after a `warmUpMs` warm-up, default 200, that lets V8
+ * tier the kernel up; the first repetition always runs).
  * target 'scalar' runs the scalar build's 8 f32 chains instead (latency-bound: a curiosity only).
  */
-export function measureCeiling(opts: { timeMs?: number; target?: WasmTarget; clock?: Clock } = {}): CeilingResult {
+export function measureCeiling(opts: { timeMs?: number; target?: WasmTarget; clock?: Clock; warmUpMs?: number } = {}): CeilingResult {
   const ex = loadNodeWasm(opts.target ?? 'release');
   const lanes = (opts.target ?? 'release') === 'scalar' ? 1 : 4;
   const iters = 2_000_000, now = clockMs(opts.clock ?? 'wall');
   const t0 = performance.now();
-  while (performance.now() - t0 < 200) for (const c of CHAINS) ex.ceiling(iters / 10, c);
+  while (performance.now() - t0 < (opts.warmUpMs ?? 200)) for (const c of CHAINS) ex.ceiling(iters / 10, c);
   const byChains: Record<number, number> = {};
   const deadline = performance.now() + (opts.timeMs ?? 1500);
   do {

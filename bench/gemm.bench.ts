@@ -33,6 +33,9 @@ export interface GemmBenchOptions {
   log?: (line: string) => void;
   /** Kernels to time instead of a fresh binding of a backend (e.g. the thread pool's: backend.kernels() after setNumThreads). */
   kernels?: Partial<Record<GemmBenchBackend, Kernels>>;
+  /** Re-measure the SIMD ceiling for this many ms right before each row (its ratio then compares
+   *  with the machine's speed of that moment; default 0: the one measured at the start). */
+  adjacentCeilingMs?: number;
   /** Where the operands live (default plain arrays: every call copies them in and C out); backend.allocate
    *  puts them in the pool's memory, as a peer's tensors live in its WASM heap. */
   allocate?: (n: number) => Float32Array;
@@ -44,6 +47,7 @@ export interface GemmBenchRow extends BenchRow {
   gflopsBest: number;
   kernelMs?: number; //    wasm: fastest sample of the raw export on resident operands
   ceilingRatio: number; // gflopsBest / SIMD ceiling (both best rates)
+  ceiling: number; //      that ceiling (GFLOP/s, one thread)
 }
 
 const BACKEND_LABEL: Record<GemmBenchBackend, string> = {
@@ -119,6 +123,7 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
       for (const [backend, k] of kernels) {
         if (backend === 'ts' && flops > tsMaxFlops) continue;
         const heavy = flops / (backend === 'ts' ? 1e9 : backend === 'wasm-scalar' ? 5e9 : 4e10) > 0.05;
+        const rowCeiling = opts.adjacentCeilingMs ? measureCeiling({ timeMs: opts.adjacentCeilingMs, clock, warmUpMs: 0 }).gflops : ceiling;
         const t = await timeIt(() => call(k, s, g), time, heavy);
         const ex = wasmOf(backend);
         const kernelMs = ex === undefined ? undefined : await residentMs(ex, s, g, time);
@@ -126,7 +131,7 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
         const row: GemmBenchRow = {
           name: 'gemm', shape: `${s.m}x${s.n}x${s.k} ${v}`, backend: BACKEND_LABEL[backend], threads: 1,
           ms: t.median, gflops: flops / t.median / 1e6, layer: s.name, msBest: t.best, gflopsBest, kernelMs,
-          ceilingRatio: gflopsBest / ceiling,
+          ceilingRatio: gflopsBest / rowCeiling, ceiling: rowCeiling,
         };
         rows.push(row);
         log(`${row.shape.padEnd(16)} ${row.backend.padEnd(21)} ${t.median.toFixed(3).padStart(9)} / ${t.best.toFixed(3).padStart(8)}` +

@@ -19,6 +19,9 @@ export interface BenchRow {
   ms: number;
   /** Nominal flops ÷ median time. */
   gflops: number;
+  /** The single-thread SIMD ceiling (GFLOP/s) measured right before this row (gemm), for its `ceil`
+   *  ratio: the machine's speed drifts within minutes. Not part of the JSON record. */
+  ceiling?: number;
 }
 
 /**
@@ -153,7 +156,8 @@ const isGanstyle = (r: BenchRow): boolean => r.backend.startsWith('ganstyle');
  * The rows as an aligned table: name, shape, backend, threads, ms, GFLOP/s, ceil (fraction of the
  * ceiling × threads), ganstyle/this (on peers' rows: ganstyle's first row of the case at the same
  * thread count — the plain SIMD op, copies included — else its 1-thread one).
- * `ceiling` is the single-thread ceiling in GFLOP/s (undefined: an empty column).
+ * `ceiling` is the single-thread ceiling in GFLOP/s (undefined: an empty column); a row's own
+ * `ceiling` (measured beside it) takes its place.
  */
 export function formatTable(rows: readonly BenchRow[], ceiling?: number): string {
   const ref = new Map<string, BenchRow>();
@@ -166,7 +170,8 @@ export function formatTable(rows: readonly BenchRow[], ceiling?: number): string
   const body = rows.map((r) => {
     const g = refFor(r);
     const vs = g === undefined || isGanstyle(r) || r.name === 'ceiling' ? '' : (g.gflops / r.gflops).toFixed(2);
-    const ceil = ceiling === undefined || r.name === 'ceiling' ? '' : `${((100 * r.gflops) / (ceiling * r.threads)).toFixed(0)}%`;
+    const c = r.ceiling ?? ceiling;
+    const ceil = c === undefined || r.name === 'ceiling' ? '' : `${((100 * r.gflops) / (c * r.threads)).toFixed(0)}%`;
     return [r.name, r.shape, r.backend, String(r.threads), fmtMs(r.ms), r.gflops.toFixed(2), ceil, vs];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));

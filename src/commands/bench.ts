@@ -11,7 +11,7 @@ import { enableRelaxedSimd, registerNodeWasm } from '../node/wasm.js';
 import { relaxedSimdSupported, simdSupported } from '../wasm/loader.js';
 import { measureCeiling } from '../../bench/ceiling.js';
 import { runGemmBench, type GemmBenchBackend } from '../../bench/gemm.bench.js';
-import { GEMM_SQUARE, GEMM_MLP_GAN, type GemmShape, type Variant } from '../../bench/shapes.js';
+import { GEMM_SQUARE, GEMM_MLP_GAN, VARIANTS, type GemmShape, type Variant } from '../../bench/shapes.js';
 import { convCases, ganstyleConv2d, ganstyleConvResident } from '../../bench/conv2d.bench.js';
 import { ganCase, ganstyleGanStep, ganstyleVggTrain, vggCases } from '../../bench/step.bench.js';
 import { fastCases, ganstyleFast, msPerMegapixel } from '../../bench/fast.bench.js';
@@ -47,13 +47,14 @@ interface Cases {
   fast: ReturnType<typeof fastCases>;
 }
 
-// Square GEMMs in NN; the MLP GAN's layer GEMMs in NN, NT and TN (forward, input grad, weight grad).
-const SQUARE_VARIANTS: readonly Variant[] = ['NN'];
+// Square GEMMs: 128 and 256 in NN, 512 and 1024 in all four variants (the targets' sizes); the MLP
+// GAN's layer GEMMs in NN, NT and TN (forward, input grad, weight grad).
 const MLP_VARIANTS: readonly Variant[] = ['NN', 'NT', 'TN'];
 const QUICK_GEMMS: readonly GemmShape[] = [{ name: 'quick', m: 16, n: 24, k: 8 }];
 
 function gemmSets(quick: boolean): [readonly GemmShape[], readonly Variant[]][] {
-  return quick ? [[QUICK_GEMMS, MLP_VARIANTS]] : [[GEMM_SQUARE, SQUARE_VARIANTS], [GEMM_MLP_GAN, MLP_VARIANTS]];
+  if (quick) return [[QUICK_GEMMS, MLP_VARIANTS]];
+  return [[GEMM_SQUARE.filter((s) => s.m < 512), ['NN']], [GEMM_SQUARE.filter((s) => s.m >= 512), VARIANTS], [GEMM_MLP_GAN, MLP_VARIANTS]];
 }
 
 function gemmCases(quick: boolean): BenchCase<GemmCase>[] {
@@ -136,8 +137,9 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
       const gemmBackends: GemmBenchBackend[] = threads === 1 && relaxed ? [gemmBackend, 'wasm-relaxed'] : [gemmBackend];
       const gemmRows = await runGemmBench({
         shapes, variants, backends: gemmBackends, time: opts.quick ? 0 : 500, log: () => {}, kernels: { [gemmBackend]: backend.kernels() }, allocate: backend.allocate,
+        adjacentCeilingMs: opts.quick ? 0 : 300,
       });
-      for (const r of gemmRows) emit({ name: r.name, shape: r.shape, backend: r.backend, threads, ms: r.ms, gflops: r.gflops });
+      for (const r of gemmRows) emit({ name: r.name, shape: r.shape, backend: r.backend, threads, ms: r.ms, gflops: r.gflops, ceiling: r.ceiling });
     }
     for (const c of cases.conv) {
       emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));

@@ -40,7 +40,7 @@ test('jsonLine: exactly name, shape, backend, threads, ms, gflops', () => {
   assert.equal(o.gflops, 0.0001235);
 });
 
-test('formatTable: ceil = GFLOP/s over ceiling × threads; ganstyle/this on peer rows', () => {
+test('formatTable: ceil = GFLOP/s over ceiling × threads (the row\'s own ceiling when it has one); ganstyle/this on peer rows', () => {
   const rows: BenchRow[] = [
     { name: 'conv2d', shape: 's', backend: 'ganstyle-wasm-simd', threads: 1, ms: 10, gflops: 20 },
     { name: 'conv2d', shape: 's', backend: 'ganstyle-wasm-simd-resident', threads: 1, ms: 5, gflops: 40 },
@@ -49,14 +49,16 @@ test('formatTable: ceil = GFLOP/s over ceiling × threads; ganstyle/this on peer
     { name: 'gemm', shape: 'u', backend: 'ganstyle-wasm-simd', threads: 1, ms: 1, gflops: 30 },
     { name: 'gemm', shape: 'u', backend: 'ganstyle-wasm-simd', threads: 2, ms: 1, gflops: 60 },
     { name: 'gemm', shape: 'u', backend: 'peer', threads: 2, ms: 1, gflops: 40 },
+    { name: 'gemm', shape: 'v', backend: 'ganstyle-wasm-simd', threads: 2, ms: 1, gflops: 60, ceiling: 50 },
   ];
   const lines = formatTable(rows, 40).split('\n');
-  assert.equal(lines.length, 9);
+  assert.equal(lines.length, 10);
   const cells = lines.slice(2).map((l) => l.trim().split(/\s{2,}/));
   assert.deepEqual(cells[0].slice(-2), ['20.00', '50%']);
   assert.deepEqual(cells[2].slice(-3), ['10.00', '13%', '2.00']); // 10 / (40·2); ganstyle's first 1-thread row (no 2-thread one) 20 / 10
   assert.deepEqual(cells[3].slice(-2), ['8.00', '20%']); // no ganstyle row for gemm t: no ratio
   assert.deepEqual(cells[6].slice(-1), ['1.50']); // the same thread count: 60 / 40
+  assert.deepEqual(cells[7].slice(-2), ['60.00', '60%']); // its own ceiling measured beside it: 60 / (50·2)
 });
 
 /** A minimal protobuf reader: field number → values (varints as numbers, length-delimited as bytes). */
