@@ -12,12 +12,24 @@ export function col2im(
   oh0: i32, ohCount: i32, ow: i32,
   x: usize,
 ): void {
+  col2imStrided(cols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh0, ohCount, ow, x, ohCount * ow);
+}
+
+/** col2im from rows `ncols` ≥ ohCount·ow floats apart (conv keeps several images' columns side by side). */
+export function col2imStrided(
+  cols: usize, c: i32, h: i32, w: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh0: i32, ohCount: i32, ow: i32,
+  x: usize, ncols: i32,
+): void {
   assert(c >= 0 && h >= 0 && w >= 0 && kh >= 0 && kw >= 0 && ohCount >= 0 && ow >= 0, 'col2im: negative size');
   assert(sh >= 1 && sw >= 1, 'col2im: stride must be ≥ 1');
-  let src = cols;
+  assert(ncols >= ohCount * ow, 'col2im: column rows overlap');
+  let row = cols;
   for (let ci = 0; ci < c; ci++) {
     for (let u = 0; u < kh; u++) {
-      for (let v = 0; v < kw; v++) {
+      for (let v = 0; v < kw; v++, row += <usize>ncols << 2) {
+        let src = row;
         const off = v * dw - pw;
         const hi = validHi(off, sw, w, ow), lo = min(validLo(off, sw, ow), hi);
         for (let oy = 0; oy < ohCount; oy++) {

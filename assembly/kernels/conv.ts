@@ -2,61 +2,107 @@
 // The band loops of a whole convolution, run where the data lives: `kind` 0 = forward
 // (out = y = conv2d(a = x, b = wt)), 1 = input (out = dx, the adjoint in x of a = dy, b = wt),
 // 2 = weight (out = dW from a = x, b = dy), for the work units [lo, hi) (src/kernels/conv.ts's
-// convUnits: forward — (image, group, band); gradients — input channels of every group).
-// `rows` = output rows per band as src/kernels/conv.ts chose them (the caller sized `cols` by it);
+// convUnits: forward — (image or band of images, group, band of rows); gradients — input channels
+// of every group).
+// `rows` = output rows per band and `imgs` = images per band as src/kernels/conv.ts chose them (the
+// caller sized `cols` by them);
 // input and weight accumulate into `out`, which the caller zeroes. Arrays are byte offsets.
-import { col2im } from './col2im';
+import { col2imStrided } from './col2im';
 import { gemm } from './gemm';
-import { im2col } from './im2col';
+import { im2colStrided } from './im2col';
+import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
 
 export function conv(
   kind: i32, a: usize, b: usize, out: usize, cols: usize,
   n: i32, cin: i32, h: i32, w: i32, cout: i32, ho: i32, wo: i32, groups: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
-  rows: i32, lo: i32, hi: i32,
+  rows: i32, imgs: i32, lo: i32, hi: i32,
 ): void {
-  assert(kind >= 0 && kind <= 2 && groups >= 1 && rows >= 1 && lo >= 0 && lo <= hi, 'conv: bad arguments');
+  assert(kind >= 0 && kind <= 2 && groups >= 1 && rows >= 1 && imgs >= 1 && lo >= 0 && lo <= hi, 'conv: bad arguments');
+  assert(imgs == 1 || rows == ho, 'conv: several images per band only when a band is a whole image');
   const cg = cin / groups, og = cout / groups, kk = kh * kw, K = cg * kk, hw = h * w, howo = ho * wo;
   const pointwise = kk == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && ho == h && wo == w;
   const bands = (ho + rows - 1) / rows;
+  const mark = scratch_mark();
+  // imgs > 1: y or dy of a band of images staged as [og, cnt·howo] (the twin's STAGE_FLOATS bound it)
+  const stage = imgs > 1 ? scratch_alloc(<usize>(og * imgs * howo) << 2) : 0;
   if (kind == 0) {
     for (let u = lo; u < hi; u++) {
-      const img = u / (groups * bands), gr = (u / bands) % groups, r0 = (u % bands) * rows;
-      const x = a + (<usize>((img * cin + gr * cg) * hw) << 2), wt = b + (<usize>(gr * og * K) << 2);
-      const y = out + (<usize>((img * cout + gr * og) * howo) << 2);
+      const ig = u / (groups * bands), gr = (u / bands) % groups, r0 = (u % bands) * rows;
+      const wt = b + (<usize>(gr * og * K) << 2);
+      if (imgs > 1) {
+        const i0 = ig * imgs, cnt = min(imgs, n - i0), ld = cnt * howo;
+        for (let i = 0; i < cnt; i++) {
+          const x = a + (<usize>(((i0 + i) * cin + gr * cg) * hw) << 2);
+          im2colStrided(x, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, cols + (<usize>(i * howo) << 2), ld);
+        }
+        gemm(og, ld, K, wt, K, false, cols, ld, false, stage, ld, false);
+        for (let i = 0; i < cnt; i++) {
+          const y = out + (<usize>(((i0 + i) * cout + gr * og) * howo) << 2);
+          for (let o = 0; o < og; o++) memory.copy(y + (<usize>(o * howo) << 2), stage + (<usize>(o * ld + i * howo) << 2), <usize>howo << 2);
+        }
+        continue;
+      }
+      const x = a + (<usize>((ig * cin + gr * cg) * hw) << 2);
+      const y = out + (<usize>((ig * cout + gr * og) * howo) << 2);
       const rc = min(rows, ho - r0), nc = rc * wo, band = <usize>(r0 * wo) << 2;
       if (pointwise) { // x is the column matrix (w = wo): its rows r0 … r0 + rc
         gemm(og, nc, K, wt, K, false, x + band, hw, false, y + band, howo, false);
         continue;
       }
-      im2col(x, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, cols);
+      im2colStrided(x, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, cols, nc);
       gemm(og, nc, K, wt, K, false, cols, nc, false, y + band, howo, false);
     }
+    scratch_release(mark);
     return;
   }
   // gradients: channels [lo, hi) of every group; channel c's column rows at c·kk·(widest band)
-  const c = hi - lo, co = cols + (<usize>(lo * kk * rows * wo) << 2);
-  for (let img = 0; img < n; img++) {
+  const c = hi - lo, co = cols + (<usize>(lo * kk * rows * wo * imgs) << 2);
+  for (let i0 = 0; i0 < n; i0 += imgs) {
+    const cnt = min(imgs, n - i0), ld = cnt * howo;
     for (let gr = 0; gr < groups; gr++) {
-      const xoff = <usize>((img * cin + gr * cg + lo) * hw) << 2, yoff = <usize>((img * cout + gr * og) * howo) << 2;
       const woff = <usize>(gr * og * K + lo * kk) << 2;
+      // image i's x planes from channel lo at x0 + i·xImage, its dy at y0 + i·yImage (bytes)
+      const xImage = <usize>(cin * hw) << 2, yImage = <usize>(cout * howo) << 2;
+      const x0 = <usize>((gr * cg + lo) * hw) << 2, y0 = <usize>(gr * og * howo) << 2;
+      if (imgs > 1) {
+        for (let i = 0; i < cnt; i++) {
+          const dy = (kind == 1 ? a : b) + (y0 + <usize>(i0 + i) * yImage);
+          for (let o = 0; o < og; o++) memory.copy(stage + (<usize>(o * ld + i * howo) << 2), dy + (<usize>(o * howo) << 2), <usize>howo << 2);
+        }
+        if (kind == 1) {
+          // dx channels += col2im(W_gᵀ · staged dy), image by image
+          gemm(c * kk, ld, og, b + woff, K, true, stage, ld, false, co, ld, false);
+          for (let i = 0; i < cnt; i++) {
+            col2imStrided(co + (<usize>(i * howo) << 2), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, out + (x0 + <usize>(i0 + i) * xImage), ld);
+          }
+        } else {
+          // dW columns += staged dy · colsᵀ
+          for (let i = 0; i < cnt; i++) {
+            im2colStrided(a + (x0 + <usize>(i0 + i) * xImage), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, co + (<usize>(i * howo) << 2), ld);
+          }
+          gemm(og, c * kk, ld, stage, ld, false, co, ld, true, out + woff, K, true);
+        }
+        continue;
+      }
       for (let r0 = 0; r0 < ho; r0 += rows) {
         const rc = min(rows, ho - r0), nc = rc * wo, band = <usize>(r0 * wo) << 2;
         if (kind == 1) {
           // dx channels += col2im(W_gᵀ · dy band)
-          if (pointwise) gemm(c, nc, og, b + woff, K, true, a + yoff + band, howo, false, out + xoff + band, hw, false);
+          if (pointwise) gemm(c, nc, og, b + woff, K, true, a + (y0 + <usize>i0 * yImage) + band, howo, false, out + (x0 + <usize>i0 * xImage) + band, hw, false);
           else {
-            gemm(c * kk, nc, og, b + woff, K, true, a + yoff + band, howo, false, co, nc, false);
-            col2im(co, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, out + xoff);
+            gemm(c * kk, nc, og, b + woff, K, true, a + (y0 + <usize>i0 * yImage) + band, howo, false, co, nc, false);
+            col2imStrided(co, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, out + (x0 + <usize>i0 * xImage), nc);
           }
         } else if (pointwise) {
-          gemm(og, c, nc, b + yoff + band, howo, false, a + xoff + band, hw, true, out + woff, K, true);
+          gemm(og, c, nc, b + (y0 + <usize>i0 * yImage) + band, howo, false, a + (x0 + <usize>i0 * xImage) + band, hw, true, out + woff, K, true);
         } else {
           // dW columns += dy band · colsᵀ
-          im2col(a + xoff, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, co);
-          gemm(og, c * kk, nc, b + yoff + band, howo, false, co, nc, true, out + woff, K, true);
+          im2colStrided(a + (x0 + <usize>i0 * xImage), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, co, nc);
+          gemm(og, c * kk, nc, b + (y0 + <usize>i0 * yImage) + band, howo, false, co, nc, true, out + woff, K, true);
         }
       }
     }
   }
+  scratch_release(mark);
 }

@@ -14,13 +14,24 @@ export function im2col(
   oh0: i32, ohCount: i32, ow: i32,
   cols: usize,
 ): void {
+  im2colStrided(x, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh0, ohCount, ow, cols, ohCount * ow);
+}
+
+/** im2col into rows `ncols` ≥ ohCount·ow floats apart (conv puts several images' columns side by side). */
+export function im2colStrided(
+  x: usize, c: i32, h: i32, w: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh0: i32, ohCount: i32, ow: i32,
+  cols: usize, ncols: i32,
+): void {
   assert(c >= 0 && h >= 0 && w >= 0 && kh >= 0 && kw >= 0 && ohCount >= 0 && ow >= 0, 'im2col: negative size');
   assert(sh >= 1 && sw >= 1, 'im2col: stride must be ≥ 1');
-  const ncols = ohCount * ow;
-  let dst = cols;
+  assert(ncols >= ohCount * ow, 'im2col: column rows overlap');
+  let row = cols;
   for (let ci = 0; ci < c; ci++) {
     for (let u = 0; u < kh; u++) {
-      for (let v = 0; v < kw; v++) {
+      for (let v = 0; v < kw; v++, row += <usize>ncols << 2) {
+        let dst = row;
         const off = v * dw - pw;
         const hi = validHi(off, sw, w, ow), lo = min(validLo(off, sw, ow), hi);
         for (let oy = 0; oy < ohCount; oy++) {
@@ -44,5 +55,4 @@ export function im2col(
       }
     }
   }
-  assert(dst == cols + (<usize>(c * kh * kw * ncols) << 2));
 }

@@ -8,7 +8,16 @@ export function col2im(
   oh0: number, ohCount: number, ow: number,
   x: Float32Array,
 ): void {
-  const ncols = ohCount * ow;
+  col2imStrided(cols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh0, ohCount, ow, x, ohCount * ow);
+}
+
+/** col2im from rows `ncols` ≥ ohCount·ow floats apart (conv keeps several images' columns side by side). */
+export function col2imStrided(
+  cols: Float32Array, c: number, h: number, w: number,
+  kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+  oh0: number, ohCount: number, ow: number,
+  x: Float32Array, ncols: number,
+): void {
   for (let ci = 0; ci < c; ci++) {
     for (let u = 0; u < kh; u++) {
       for (let v = 0; v < kw; v++) {

@@ -6,11 +6,16 @@
 // and group, im2col columns are built a band of output rows at a time, cache-sized and never over
 // TILE_FLOATS (a 512×512 VGG layer never materialises a full im2col); a 1×1 stride-1 unpadded conv
 // uses the image itself as the column matrix (its bands are row ranges of x).
+// Small outputs (a whole image in one band narrower than MIN_COLS, e.g. DCGAN's 7×7 and 14×14) put
+// several images' columns side by side in one band, so each gemm is wide and packs the weight once
+// for them all: y and dy then go through a [Og, images·Ho·Wo] staging matrix (≤ STAGE_FLOATS).
 //
 // The loops call tsKernels' primitives (arrays plus offsets in floats). The twin runs
 // the same loops inside WASM on the operands the binding copied in once, for a share [lo, hi) of
 // their units (convUnits; the thread pool splits a call into shares, src/wasm/parallel.ts, and
 // every share gives the same results). Band sizes come from here (convRows) for both.
+import { col2imStrided } from './col2im.js';
+import { im2colStrided } from './im2col.js';
 import { tsKernels } from './index.js';
 
 export const TILE_FLOATS = 4 << 20; // at most 16 MB of float32 columns per band
@@ -22,6 +27,8 @@ export const TILE_FLOATS = 4 << 20; // at most 16 MB of float32 columns per band
  */
 export const BAND_FLOATS = 128 << 10;
 export const MIN_COLS = 512;
+/** At most this many floats of staged y / dy per band of several images (the twin takes them from its arena). */
+export const STAGE_FLOATS = 1 << 18;
 
 export interface ConvGeom {
   n: number; cin: number; h: number; w: number; // image side
@@ -34,16 +41,18 @@ export interface ConvGeom {
 interface ConvPrims {
   gemm(m: number, n: number, k: number, a: Float32Array, ao: number, lda: number, transA: boolean,
     b: Float32Array, bo: number, ldb: number, transB: boolean, c: Float32Array, co: number, ldc: number, accumulate: boolean): void;
-  /** im2col of `c` channels of one group at x + xo, output rows oh0 … oh0 + ohCount − 1, into cols + co. */
-  im2col(x: Float32Array, xo: number, g: ConvGeom, c: number, oh0: number, ohCount: number, cols: Float32Array, co: number): void;
-  /** The adjoint: accumulates cols + co into `c` channels at x + xo. */
-  col2im(cols: Float32Array, co: number, g: ConvGeom, c: number, oh0: number, ohCount: number, x: Float32Array, xo: number): void;
+  /** im2col of `c` channels of one group at x + xo, output rows oh0 … oh0 + ohCount − 1, into cols + co (rows ld apart). */
+  im2col(x: Float32Array, xo: number, g: ConvGeom, c: number, oh0: number, ohCount: number, cols: Float32Array, co: number, ld: number): void;
+  /** The adjoint: accumulates cols + co (rows ld apart) into `c` channels at x + xo. */
+  col2im(cols: Float32Array, co: number, g: ConvGeom, c: number, oh0: number, ohCount: number, x: Float32Array, xo: number, ld: number): void;
 }
 
 interface Dims {
   cg: number; og: number; K: number; kk: number; hw: number; howo: number;
   /** Output rows per band; bands per image and group. */
   rows: number; bands: number;
+  /** Images per band (> 1 only when a band is a whole image); bands of images. */
+  imgs: number; imageGroups: number;
   pointwise: boolean;
 }
 
@@ -53,7 +62,10 @@ function dims(g: ConvGeom): Dims {
   const row = Math.max(1, K * g.wo); // column floats per output row
   const want = Math.max(Math.ceil(MIN_COLS / Math.max(1, g.wo)), Math.floor(BAND_FLOATS / row));
   const rows = Math.max(1, Math.min(g.ho, Math.floor(TILE_FLOATS / row), want));
-  return { cg, og: g.cout / g.groups, K, kk, hw: g.h * g.w, howo: g.ho * g.wo, rows, bands: Math.ceil(g.ho / rows), pointwise };
+  const og = g.cout / g.groups, howo = g.ho * g.wo, perImage = Math.max(1, K * howo);
+  const imgs = pointwise || rows < g.ho || howo === 0 ? 1 : Math.max(1, Math.min(g.n,
+    Math.max(Math.ceil(MIN_COLS / howo), Math.floor(BAND_FLOATS / perImage)), Math.floor(TILE_FLOATS / perImage), Math.floor(STAGE_FLOATS / Math.max(1, og * howo))));
+  return { cg, og, K, kk, hw: g.h * g.w, howo, rows, bands: Math.ceil(g.ho / rows), imgs, imageGroups: Math.ceil(g.n / imgs), pointwise };
 }
 
 /** Output rows per band (the twin takes it as an argument). */
@@ -61,87 +73,128 @@ export function convRows(g: ConvGeom): number {
   return dims(g).rows;
 }
 
+/** Images per band (the twin takes it as an argument). */
+export function convImages(g: ConvGeom): number {
+  return dims(g).imgs;
+}
+
 /** Floats of the column buffer the loops need (0 for a pointwise conv). */
 export function convColsFloats(g: ConvGeom): number {
   const d = dims(g);
-  return d.pointwise ? 0 : d.K * d.rows * g.wo;
+  return d.pointwise ? 0 : d.K * d.rows * g.wo * d.imgs;
 }
 
 export type ConvLoopKind = 'forward' | 'input' | 'weight';
 
 /**
  * A loop's work comes in units that threads can share without changing any result: forward — one
- * (image, group, band) each (a thread needs its own column buffer); input and weight — one input
- * channel of every group (its rows of the column buffer, its x planes or dW columns; every element
- * is still summed over images and bands in order).
+ * (image or band of images, group, band of rows) each (a thread needs its own column buffer); input
+ * and weight — one input channel of every group (its rows of the column buffer, its x planes or dW
+ * columns; every element is still summed over images and bands in order).
  */
 export function convUnits(kind: ConvLoopKind, g: ConvGeom): number {
   const d = dims(g);
-  return kind === 'forward' ? g.n * g.groups * d.bands : d.cg;
+  return kind === 'forward' ? d.imageGroups * g.groups * d.bands : d.cg;
 }
 
 /** Units [lo, hi) of convUnits. */
 export interface Part { lo: number; hi: number }
 
-/** y[n, g·Og + o] = W_g · im2col(x[n, g·Cg …]): one gemm per (image, group, band). y is overwritten. */
+/**
+ * y[n, g·Og + o] = W_g · im2col(x[n, g·Cg …]): one gemm per (image, group, band), or per (band of
+ * images, group) when imgs > 1: their columns side by side, the product staged, then scattered. y is overwritten.
+ */
 function convForwardLoop(p: ConvPrims, x: Float32Array, wt: Float32Array, y: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
-  const { cg, og, K, hw, howo, rows, bands, pointwise } = dims(g);
+  const { cg, og, K, hw, howo, rows, bands, imgs, pointwise } = dims(g);
   const { lo, hi } = part ?? { lo: 0, hi: convUnits('forward', g) };
+  const stage = new Float32Array(imgs > 1 ? og * imgs * howo : 0);
   for (let u = lo; u < hi; u++) {
-    const n = Math.floor(u / (g.groups * bands)), gr = Math.floor(u / bands) % g.groups, r0 = (u % bands) * rows;
-    const xo = (n * g.cin + gr * cg) * hw, yo = (n * g.cout + gr * og) * howo, wo = gr * og * K;
-    const rc = Math.min(rows, g.ho - r0), nc = rc * g.wo;
-    if (pointwise) {
-      p.gemm(og, nc, K, wt, wo, K, false, x, xo + r0 * g.w, hw, false, y, yo + r0 * g.wo, howo, false);
+    const ig = Math.floor(u / (g.groups * bands)), gr = Math.floor(u / bands) % g.groups, r0 = (u % bands) * rows;
+    const xo = (i: number) => (i * g.cin + gr * cg) * hw, yo = (i: number) => (i * g.cout + gr * og) * howo, wo = gr * og * K;
+    if (imgs > 1) {
+      const i0 = ig * imgs, cnt = Math.min(imgs, g.n - i0), ld = cnt * howo;
+      for (let i = 0; i < cnt; i++) p.im2col(x, xo(i0 + i), g, cg, 0, g.ho, cols, i * howo, ld);
+      p.gemm(og, ld, K, wt, wo, K, false, cols, 0, ld, false, stage, 0, ld, false);
+      for (let i = 0; i < cnt; i++) for (let o = 0; o < og; o++) y.set(stage.subarray(o * ld + i * howo, o * ld + (i + 1) * howo), yo(i0 + i) + o * howo);
       continue;
     }
-    p.im2col(x, xo, g, cg, r0, rc, cols, 0);
-    p.gemm(og, nc, K, wt, wo, K, false, cols, 0, nc, false, y, yo + r0 * g.wo, howo, false);
+    const rc = Math.min(rows, g.ho - r0), nc = rc * g.wo;
+    if (pointwise) {
+      p.gemm(og, nc, K, wt, wo, K, false, x, xo(ig) + r0 * g.w, hw, false, y, yo(ig) + r0 * g.wo, howo, false);
+      continue;
+    }
+    p.im2col(x, xo(ig), g, cg, r0, rc, cols, 0, nc);
+    p.gemm(og, nc, K, wt, wo, K, false, cols, 0, nc, false, y, yo(ig) + r0 * g.wo, howo, false);
   }
 }
 
 /**
- * The gradients' walk over images, groups and bands for the input channels [lo, hi) of `part`
- * (default all) in every group: step(xo, yo, wo, r0, rc, nc) with the offsets of x (at channel
- * lo), y and the weight (at column lo·kh·kw), the band's output rows [r0, r0 + rc) and its nc
- * columns. Returns what the steps share: the dims, the channel count c = hi − lo and the offset co
- * of channel lo's column rows (channel c's at c·kh·kw·(widest band) whatever the band, so parts
- * never overlap).
+ * The gradients' walk over images (or bands of images, imgs > 1), groups and bands of rows, for the
+ * input channels [lo, hi) of `part` (default all) in every group: step(ctx, band). Returns what the
+ * steps share: the dims, the channel count c = hi − lo, the offset co of channel lo's column rows
+ * (channel c's at c·kh·kw·(widest band) whatever the band, so parts never overlap) and a staging
+ * matrix for dy when imgs > 1.
  */
-function gradientBands(g: ConvGeom, part: Part | undefined, step: (ctx: GradientPart, xo: number, yo: number, wo: number, r0: number, rc: number, nc: number) => void): void {
+function gradientBands(g: ConvGeom, part: Part | undefined, step: (ctx: GradientPart, b: GradientBand) => void): void {
   const d = dims(g), { lo, hi } = part ?? { lo: 0, hi: d.cg };
-  const ctx: GradientPart = { d, c: hi - lo, co: lo * d.kk * d.rows * g.wo };
-  for (let n = 0; n < g.n; n++) {
+  const ctx: GradientPart = { d, c: hi - lo, co: lo * d.kk * d.rows * g.wo * d.imgs, stage: new Float32Array(d.imgs > 1 ? d.og * d.imgs * d.howo : 0) };
+  for (let ig = 0; ig < d.imageGroups; ig++) {
+    const i0 = ig * d.imgs, cnt = Math.min(d.imgs, g.n - i0);
     for (let gr = 0; gr < g.groups; gr++) {
-      const xo = (n * g.cin + gr * d.cg + lo) * d.hw, yo = (n * g.cout + gr * d.og) * d.howo, wo = gr * d.og * d.K + lo * d.kk;
+      const xo = (i: number) => (i * g.cin + gr * d.cg + lo) * d.hw, yo = (i: number) => (i * g.cout + gr * d.og) * d.howo;
       for (let r0 = 0; r0 < g.ho; r0 += d.rows) {
         const rc = Math.min(d.rows, g.ho - r0);
-        step(ctx, xo, yo, wo, r0, rc, rc * g.wo);
+        step(ctx, { i0, cnt, xo, yo, wo: gr * d.og * d.K + lo * d.kk, r0, rc, nc: rc * g.wo });
       }
     }
   }
 }
 
-interface GradientPart { d: Dims; c: number; co: number }
+interface GradientPart { d: Dims; c: number; co: number; stage: Float32Array }
+
+/** Images [i0, i0 + cnt) (cnt > 1 only when imgs > 1), output rows [r0, r0 + rc) (nc columns per image); offsets of image i's x (at channel lo) and y, and of the weight (at column lo·kh·kw). */
+interface GradientBand { i0: number; cnt: number; xo: (i: number) => number; yo: (i: number) => number; wo: number; r0: number; rc: number; nc: number }
+
+/** stage[o, i·Ho·Wo + q] = dy[i0 + i, g·Og + o, q]: the band's images side by side, [Og, cnt·Ho·Wo]. */
+function stageDy(dy: Float32Array, { d, stage }: GradientPart, { i0, cnt, yo }: GradientBand): void {
+  const ld = cnt * d.howo;
+  for (let i = 0; i < cnt; i++) {
+    for (let o = 0; o < d.og; o++) stage.set(dy.subarray(yo(i0 + i) + o * d.howo, yo(i0 + i) + (o + 1) * d.howo), o * ld + i * d.howo);
+  }
+}
 
 /**
  * The adjoint in x: x[n, g·Cg + c] += col2im(W_gᵀ · y[n, g·Og …]) for the channels c of `part`.
  * x must be zero on entry.
  */
 function convInputLoop(p: ConvPrims, y: Float32Array, wt: Float32Array, x: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
-  gradientBands(g, part, ({ d: { og, K, kk, hw, howo, pointwise }, c, co }, xo, yo, wo, r0, rc, nc) => {
-    if (pointwise) return p.gemm(c, nc, og, wt, wo, K, true, y, yo + r0 * g.wo, howo, false, x, xo + r0 * g.w, hw, false);
-    p.gemm(c * kk, nc, og, wt, wo, K, true, y, yo + r0 * g.wo, howo, false, cols, co, nc, false);
-    p.col2im(cols, co, g, c, r0, rc, x, xo);
+  gradientBands(g, part, (ctx, b) => {
+    const { d: { og, K, kk, hw, howo, imgs, pointwise }, c, co, stage } = ctx, { i0, xo, yo, wo, r0, rc, nc } = b;
+    if (pointwise) return p.gemm(c, nc, og, wt, wo, K, true, y, yo(i0) + r0 * g.wo, howo, false, x, xo(i0) + r0 * g.w, hw, false);
+    if (imgs === 1) {
+      p.gemm(c * kk, nc, og, wt, wo, K, true, y, yo(i0) + r0 * g.wo, howo, false, cols, co, nc, false);
+      return p.col2im(cols, co, g, c, r0, rc, x, xo(i0), nc);
+    }
+    const ld = b.cnt * howo;
+    stageDy(y, ctx, b);
+    p.gemm(c * kk, ld, og, wt, wo, K, true, stage, 0, ld, false, cols, co, ld, false);
+    for (let i = 0; i < b.cnt; i++) p.col2im(cols, co + i * howo, g, c, 0, g.ho, x, xo(i0 + i), ld);
   });
 }
 
 /** ∂L/∂W for the input channels of `part`: dW[g·Og …] += Σ_n Σ_bands dy_g · colsᵀ (gemm transB). dw must be zero on entry. */
 function convWeightLoop(p: ConvPrims, x: Float32Array, dy: Float32Array, dw: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
-  gradientBands(g, part, ({ d: { og, K, kk, hw, howo, pointwise }, c, co }, xo, yo, wo, r0, rc, nc) => {
-    if (pointwise) return p.gemm(og, c, nc, dy, yo + r0 * g.wo, howo, false, x, xo + r0 * g.w, hw, true, dw, wo, K, true);
-    p.im2col(x, xo, g, c, r0, rc, cols, co);
-    p.gemm(og, c * kk, nc, dy, yo + r0 * g.wo, howo, false, cols, co, nc, true, dw, wo, K, true);
+  gradientBands(g, part, (ctx, b) => {
+    const { d: { og, K, kk, hw, howo, imgs, pointwise }, c, co, stage } = ctx, { i0, xo, yo, wo, r0, rc, nc } = b;
+    if (pointwise) return p.gemm(og, c, nc, dy, yo(i0) + r0 * g.wo, howo, false, x, xo(i0) + r0 * g.w, hw, true, dw, wo, K, true);
+    if (imgs === 1) {
+      p.im2col(x, xo(i0), g, c, r0, rc, cols, co, nc);
+      return p.gemm(og, c * kk, nc, dy, yo(i0) + r0 * g.wo, howo, false, cols, co, nc, true, dw, wo, K, true);
+    }
+    const ld = b.cnt * howo;
+    stageDy(dy, ctx, b);
+    for (let i = 0; i < b.cnt; i++) p.im2col(x, xo(i0 + i), g, c, 0, g.ho, cols, co + i * howo, ld);
+    p.gemm(og, c * kk, ld, stage, 0, ld, false, cols, co, ld, true, dw, wo, K, true);
   });
 }
 
@@ -151,10 +204,10 @@ const CONV_LOOPS = { forward: convForwardLoop, input: convInputLoop, weight: con
 const prims: ConvPrims = {
   gemm: (m, n, kk, a, ao, lda, tA, b, bo, ldb, tB, c, co, ldc, acc) =>
     tsKernels.gemm(m, n, kk, a.subarray(ao), lda, tA, b.subarray(bo), ldb, tB, c.subarray(co), ldc, acc),
-  im2col: (x, xo, g, c, oh0, ohCount, cols, co) =>
-    tsKernels.im2col(x.subarray(xo), c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, oh0, ohCount, g.wo, cols.subarray(co)),
-  col2im: (cols, co, g, c, oh0, ohCount, x, xo) =>
-    tsKernels.col2im(cols.subarray(co), c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, oh0, ohCount, g.wo, x.subarray(xo)),
+  im2col: (x, xo, g, c, oh0, ohCount, cols, co, ld) =>
+    im2colStrided(x.subarray(xo), c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, oh0, ohCount, g.wo, cols.subarray(co), ld),
+  col2im: (cols, co, g, c, oh0, ohCount, x, xo, ld) =>
+    col2imStrided(cols.subarray(co), c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, oh0, ohCount, g.wo, x.subarray(xo), ld),
 };
 
 /** Floats of x, y and the weight of a geometry. */

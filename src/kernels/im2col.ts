@@ -9,7 +9,16 @@ export function im2col(
   oh0: number, ohCount: number, ow: number,
   cols: Float32Array,
 ): void {
-  const ncols = ohCount * ow;
+  im2colStrided(x, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh0, ohCount, ow, cols, ohCount * ow);
+}
+
+/** im2col into rows `ncols` ≥ ohCount·ow floats apart (conv puts several images' columns side by side). */
+export function im2colStrided(
+  x: Float32Array, c: number, h: number, w: number,
+  kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+  oh0: number, ohCount: number, ow: number,
+  cols: Float32Array, ncols: number,
+): void {
   for (let ci = 0; ci < c; ci++) {
     for (let u = 0; u < kh; u++) {
       for (let v = 0; v < kw; v++) {

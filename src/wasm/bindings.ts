@@ -7,7 +7,7 @@
 // im2col/col2im calls and the convolutions' units are split across the pool; the copies stay on
 // the calling thread.
 import type { Kernels } from '../kernels/index.js';
-import { convColsFloats, convRows, convSizes, convUnits, type ConvLoopKind } from '../kernels/conv.js';
+import { convColsFloats, convImages, convRows, convSizes, convUnits, type ConvLoopKind } from '../kernels/conv.js';
 import { checkDepthwise } from '../kernels/depthwise.js';
 import type { WasmExports } from './exports.js';
 import { CONV_KINDS, PARALLEL_MIN_FLOPS, type Parallel } from './parallel.js';
@@ -59,7 +59,7 @@ function bindConv(ex: WasmExports, par: Parallel | undefined, heap: ResidentHeap
       } else {
         if (kind !== 'forward') f32View(ex, po, outLen).fill(0); // the gradients accumulate
         if (par !== undefined) par.conv(kind, [pa, pb, po, pcols], colsLen, g, flops, arena);
-        else ex.conv(k, pa, pb, po, pcols, g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), 0, convUnits(kind, g));
+        else ex.conv(k, pa, pb, po, pcols, g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), convImages(g), 0, convUnits(kind, g));
       }
     });
   };

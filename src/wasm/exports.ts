@@ -5,9 +5,9 @@
 /** n, c, m, h, w, ho, wo, kh, kw, sh, sw, ph, pw, dh, dw, c0, c1 of the depthwise kernel. */
 export type DepthwiseArgs = [n: number, c: number, m: number, h: number, w: number, ho: number, wo: number,
   kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, c0: number, c1: number];
-/** The ConvGeom (n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw), rows per band, units [lo, hi) of the conv kernel. */
+/** The ConvGeom (n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw), rows and images per band, units [lo, hi) of the conv kernel. */
 export type ConvArgs = [n: number, cin: number, h: number, w: number, cout: number, ho: number, wo: number, groups: number,
-  kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, rows: number, lo: number, hi: number];
+  kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, rows: number, imgs: number, lo: number, hi: number];
 
 export interface WasmExports {
   memory: WebAssembly.Memory;
@@ -57,7 +57,7 @@ export const WASM_FUNCTIONS = {
   gemm: 12,
   im2col: 16,
   col2im: 16,
-  conv: 24,
+  conv: 25,
   depthwise: 21,
   adam: 14,
   power_iteration: 8,

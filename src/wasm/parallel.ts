@@ -29,12 +29,13 @@
 //          the notifier changes the word before it reads the announcement (all seq-cst), so either the
 //          notifier sees the sleeper or the sleeper's wait sees the new word and returns at once.
 //   then two Float64: when the job was posted and when a worker first took a chunk of it (statistics)
-import { convRows, convUnits, type ConvGeom, type ConvLoopKind } from '../kernels/conv.js';
+import { convImages, convRows, convUnits, type ConvGeom, type ConvLoopKind } from '../kernels/conv.js';
 import type { WasmExports } from './exports.js';
 
 const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5, HELPED = 6, READY = 7;
 const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_SPLIT = 4, J_ARENA = 5, J_ARENA_BYTES = 6, J_ARGS = 8;
 const IDLE_SPIN = 40, WAKE_SPIN = 41; // the workers' spin times (µs), set by the caller
+const MAX_ARGS = IDLE_SPIN - (JOB + J_ARGS); // 24: conv's
 const SLEEPERS = 42, CALLER_WAITS = 43;
 /** Adam's 8 scalars (beta1 … wd) as float32 bits, after its 6 integer args (p, g, m, v, vmax, n). */
 const ADAM_SCALARS = JOB + J_ARGS + 6;
@@ -129,9 +130,9 @@ function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): v
     }
     case OP_CONV: {
       // units lo…hi; args: kind, a, b, out, cols, column bytes per thread (the forward's: one buffer
-      // each), then n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw, rows
+      // each), then n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw, rows, imgs
       const cols = p(4) + (g(0) === 0 ? index * p(5) : 0);
-      ex.conv(g(0), p(1), p(2), p(3), cols, g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15), g(16), g(17), g(18), g(19), g(20), g(21), g(22), lo, hi);
+      ex.conv(g(0), p(1), p(2), p(3), cols, g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15), g(16), g(17), g(18), g(19), g(20), g(21), g(22), g(23), lo, hi);
       break;
     }
     default:
@@ -350,7 +351,7 @@ export class Parallel {
   conv(kind: ConvLoopKind, ptrs: readonly [number, number, number, number], colsFloats: number, g: ConvGeom, flops: number, arena: number): void {
     const units = convUnits(kind, g), k = CONV_KINDS.indexOf(kind);
     const [a, b, out, cols] = ptrs;
-    const geom = [g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g)] as const;
+    const geom = [g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), convImages(g)] as const;
     const minUnits = kind === 'forward' ? 2 : GRADIENT_MIN_UNITS * this.threads;
     if (this.threads < 2 || units < minUnits || flops < PARALLEL_MIN_FLOPS) {
       this.ex.conv(k, a, b, out, cols, ...geom, 0, units);
@@ -373,6 +374,7 @@ export class Parallel {
     ctl[JOB + J_SPLIT] = split;
     ctl[JOB + J_ARENA] = arena;
     ctl[JOB + J_ARENA_BYTES] = WORKER_ARENA_BYTES;
+    if (args.length > MAX_ARGS) throw new Error(`thread pool: ${args.length} job arguments, the control block holds ${MAX_ARGS}`);
     for (let j = 0; j < args.length; j++) ctl[JOB + J_ARGS + j] = args[j];
     Atomics.store(ctl, DONE, 0);
     this.times[T_GRAB] = 0;

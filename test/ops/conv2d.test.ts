@@ -8,8 +8,8 @@ import { Tensor } from '../../src/tensor.js';
 import { F } from '../../src/ops/index.js';
 import { grad } from '../../src/autograd.js';
 import { Rng } from '../../src/rng.js';
-import { tsKernels } from '../../src/kernels/index.js';
-import { TILE_FLOATS } from '../../src/ops/_conv.js';
+import { TILE_FLOATS, convColsFloats, convImages, convUnits } from '../../src/kernels/conv.js';
+import { withBackend } from '../helpers/backends.js';
 
 const t = (shape: number[], values: number[]) => Tensor.from(values, shape);
 const arange = (shape: number[]) => Tensor.from(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i), shape);
@@ -122,28 +122,34 @@ test('conv_transpose2d and conv2d_weight are the adjoints of conv2d (in x and in
 test('big layers are computed in bands of output rows (bounded im2col) and stay exact across bands', () => {
   const rng = new Rng(5);
   const x = Tensor.randn([1, 64, 32, 512], { rng }), w = Tensor.randn([2, 64, 3, 3], { rng });
-  const orig = tsKernels.im2col;
-  let calls = 0, maxCols = 0;
-  tsKernels.im2col = (...args: Parameters<typeof orig>) => {
-    calls++;
-    maxCols = Math.max(maxCols, args[1] * args[4] * args[5] * args[13] * args[14]); // c·kh·kw·ohCount·ow
-    return orig(...args);
-  };
-  try {
-    const y = F.conv2d(x, w, null, { padding: 1 });
-    assert.ok(calls > 1, `expected several bands, got ${calls} im2col call(s)`);
-    assert.ok(maxCols <= TILE_FLOATS, `a band of ${maxCols} floats exceeds the ${TILE_FLOATS} budget`);
-    near(y, convRef(x, w, [1, 1], [1, 1], [1, 1], 1), undefined, 1e-5);
-    const r = Tensor.randn(y.shape, { rng });
-    const gw = F.conv2d_weight(x, r, { padding: 1, kernel_size: 3 });
-    const xt = F.conv_transpose2d(r, w, null, { padding: 1 });
-    const lhs = dot(y, r);
-    assert.ok(Math.abs(lhs - dot(w, gw)) <= 1e-4 * Math.abs(lhs), 'conv2d_weight across bands');
-    assert.ok(Math.abs(lhs - dot(x, xt)) <= 1e-4 * Math.abs(lhs), 'conv_transpose2d across bands');
-  } finally {
-    tsKernels.im2col = orig;
-  }
+  const geom = { n: 1, cin: 64, h: 32, w: 512, cout: 2, ho: 32, wo: 512, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
+  assert.ok(convUnits('forward', geom) > 1, `expected several bands, got ${convUnits('forward', geom)}`);
+  assert.ok(convColsFloats(geom) <= TILE_FLOATS, `a band of ${convColsFloats(geom)} floats exceeds the ${TILE_FLOATS} budget`);
+  const y = F.conv2d(x, w, null, { padding: 1 });
+  near(y, convRef(x, w, [1, 1], [1, 1], [1, 1], 1), undefined, 1e-5);
+  const r = Tensor.randn(y.shape, { rng });
+  const gw = F.conv2d_weight(x, r, { padding: 1, kernel_size: 3 });
+  const xt = F.conv_transpose2d(r, w, null, { padding: 1 });
+  const lhs = dot(y, r);
+  assert.ok(Math.abs(lhs - dot(w, gw)) <= 1e-4 * Math.abs(lhs), 'conv2d_weight across bands');
+  assert.ok(Math.abs(lhs - dot(x, xt)) <= 1e-4 * Math.abs(lhs), 'conv_transpose2d across bands');
 });
+
+for (const backend of ['ts', 'wasm'] as const) test(`small outputs put several images in one band (DCGAN 14→7), and stay exact [${backend}]`, () => withBackend(backend, () => {
+  const rng = new Rng(6);
+  const x = Tensor.randn([23, 8, 14, 14], { rng }), w = Tensor.randn([16, 8, 4, 4], { rng });
+  const geom = { n: 23, cin: 8, h: 14, w: 14, cout: 16, ho: 7, wo: 7, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 };
+  assert.ok(convImages(geom) > 1 && convImages(geom) < 23, `images per band: ${convImages(geom)}`);
+  assert.equal(convUnits('forward', geom), Math.ceil(23 / convImages(geom)), 'a last, partial band of images');
+  const y = F.conv2d(x, w, null, { stride: 2, padding: 1 });
+  near(y, convRef(x, w, [2, 2], [1, 1], [1, 1], 1), undefined, 1e-5);
+  const r = Tensor.randn(y.shape, { rng });
+  const gw = F.conv2d_weight(x, r, { stride: 2, padding: 1, kernel_size: 4 });
+  const xt = F.conv_transpose2d(r, w, null, { stride: 2, padding: 1 });
+  const lhs = dot(y, r);
+  assert.ok(Math.abs(lhs - dot(w, gw)) <= 1e-4 * Math.abs(lhs), 'conv2d_weight over bands of images');
+  assert.ok(Math.abs(lhs - dot(x, xt)) <= 1e-4 * Math.abs(lhs), 'conv_transpose2d over bands of images');
+}));
 
 test('conv errors name the op and both shapes', () => {
   const x = Tensor.zeros([1, 3, 8, 8]);
