@@ -92,23 +92,18 @@ export const batch_norm = defineOp({
     }
     return { out: new Tensor(out, x.shape), saved: { xhat: keep ? new Tensor(xhat, x.shape) : null, invstd: new Tensor(invstd, [c]) } };
   },
-  backward: (dy, { needs, inputs: { x, running_mean: rm, running_var: rv, weight, bias }, saved, attrs: { training, eps } }) => {
+  backward: (dy, { needs, inputs: { x, running_mean: rm, running_var: rv, weight }, saved, attrs: { training, eps } }) => {
     const c = x!.shape[1];
     const bshape = x!.shape.map((d, i) => (i === 1 ? d : 1)); // [1, C, 1, 1]: broadcasts over x
     const dims = x!.shape.map((_, i) => i).filter((i) => i !== 1);
     const m = x!.size / c;
-    let xhat: Tensor, invstd: Tensor;
-    if (isGradEnabled()) {
-      // createGraph: rebuild x̂ and 1/σ from x with ops so the gradient is differentiable again.
-      const mu = training ? mean(x!, { dim: dims, keepdim: true }) : reshape(rm!, { shape: bshape });
-      const xc = sub(x!, mu);
-      const variance = training ? mean(mul(xc, xc), { dim: dims, keepdim: true }) : reshape(rv!, { shape: bshape });
-      invstd = pow(add(variance, eps), { exponent: -0.5 });
-      xhat = mul(xc, invstd);
-    } else {
-      xhat = saved.xhat as Tensor;
-      invstd = reshape(saved.invstd as Tensor, { shape: bshape });
-    }
+    if (!isGradEnabled()) return fusedBackward(dy, saved.xhat as Tensor, saved.invstd as Tensor, weight, training, needs);
+    // createGraph: rebuild x̂ and 1/σ from x with ops so the gradient is differentiable again.
+    const mu = training ? mean(x!, { dim: dims, keepdim: true }) : reshape(rm!, { shape: bshape });
+    const xc = sub(x!, mu);
+    const variance = training ? mean(mul(xc, xc), { dim: dims, keepdim: true }) : reshape(rv!, { shape: bshape });
+    const invstd = pow(add(variance, eps), { exponent: -0.5 });
+    const xhat = mul(xc, invstd);
     const sdy = sum(dy, { dim: dims, keepdim: true });
     const sdyx = needs.x || needs.weight ? sum(mul(dy, xhat), { dim: dims, keepdim: true }) : sdy;
     let dx: Tensor | null = null;
@@ -126,3 +121,45 @@ export const batch_norm = defineOp({
     };
   },
 });
+
+/**
+ * The backward without a graph to record, in two passes per channel: Σ dy and Σ dy⊙x̂ (float64),
+ * then ∂x = (γ/σ)⊙(dy − Σdy/M − x̂⊙Σ(dy⊙x̂)/M) (eval: (γ/σ)⊙dy), rounded once — the composite above
+ * in one loop instead of eight broadcasting ops (a DCGAN step spent ≈ 60 ms in them).
+ */
+function fusedBackward(dy: Tensor, xhat: Tensor, invstd: Tensor, weight: Tensor | undefined, training: boolean,
+  needs: { x: boolean; weight: boolean; bias: boolean }) {
+  const n = dy.shape[0], c = dy.shape[1], s = sizeOf(dy.shape.slice(2)), m = n * s;
+  const d = dy.data, h = xhat.data, is = invstd.data;
+  const sdy = new Float64Array(c), sdyx = new Float64Array(c);
+  for (let i = 0; i < n; i++) {
+    for (let ch = 0; ch < c; ch++) {
+      let a = 0, b = 0;
+      for (let j = (i * c + ch) * s, e = j + s; j < e; j++) {
+        a += d[j];
+        b += d[j] * h[j];
+      }
+      sdy[ch] += a;
+      sdyx[ch] += b;
+    }
+  }
+  let dx: Tensor | null = null;
+  if (needs.x) {
+    const out = resultArray(d.length);
+    for (let ch = 0; ch < c; ch++) {
+      const k = (weight === undefined ? 1 : weight.data[ch]) * is[ch];
+      const mdy = training ? sdy[ch] / m : 0, mdyx = training ? sdyx[ch] / m : 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = (i * c + ch) * s, e = j + s; j < e; j++) out[j] = (d[j] - mdy - h[j] * mdyx) * k;
+      }
+    }
+    dx = new Tensor(out, dy.shape);
+  }
+  return {
+    x: dx,
+    weight: needs.weight ? new Tensor(Float32Array.from(sdyx), [c]) : null,
+    bias: needs.bias ? new Tensor(Float32Array.from(sdy), [c]) : null,
+    running_mean: null,
+    running_var: null,
+  };
+}
