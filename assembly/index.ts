@@ -9,6 +9,7 @@ export { adam } from './kernels/adam';
 export { power_iteration } from './kernels/power_iteration';
 export { plane_norm } from './kernels/plane_norm';
 export { axpby } from './kernels/axpby';
+export { leaky_relu } from './kernels/leaky_relu';
 export { spectral_norm_grad } from './kernels/spectral_norm_grad';
 export { scratch_alloc, scratch_reset, scratch_set_base } from './scratch';
 // bench helper (bench/ceiling.ts), not a Kernels member

@@ -7,6 +7,7 @@ import { conv } from './conv.js';
 import { depthwise } from './depthwise.js';
 import { gemm } from './gemm.js';
 import { im2col } from './im2col.js';
+import { leaky_relu } from './leaky_relu.js';
 import { plane_norm } from './plane_norm.js';
 import { power_iteration } from './power_iteration.js';
 import { spectral_norm_grad } from './spectral_norm_grad.js';
@@ -25,11 +26,13 @@ export interface Kernels {
   plane_norm: typeof plane_norm;
   /** a·x + b·y elementwise (spectral norm's W/σ, the weight EMA). */
   axpby: typeof axpby;
+  /** Leaky ReLU's forward and backward (the GANs' activation). */
+  leaky_relu: typeof leaky_relu;
   /** The gradient through spectral norm's W/σ. */
   spectral_norm_grad: typeof spectral_norm_grad;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, spectral_norm_grad };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, leaky_relu, spectral_norm_grad };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

@@ -2,7 +2,7 @@
 // broadcasting, and unbroadcast (sum a gradient back to an input's shape).
 // NOTE: one shared loop calling a per-op closure is megamorphic in V8 (≈ 20 ns per element); the
 // loops below are selected by op code outside the loop, so each runs at memory speed.
-import { resultArray } from '../backend.js';
+import { kernels, resultArray } from '../backend.js';
 import { Tensor } from '../tensor.js';
 import { broadcastShapes, broadcastStrides, shapeEq, sizeOf, type Shape } from '../shape.js';
 import { reshape } from './reshape.js';
@@ -12,11 +12,6 @@ export type UnaryCode =
   | 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid'
   | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'pow';
 
-/** [negative_slope, 1]: indexed by +(x > 0), the factor of a leaky ReLU without a branch. */
-export function slopes(negativeSlope: number): Float64Array {
-  return Float64Array.of(negativeSlope, 1);
-}
-
 /** out = f(x) elementwise; `p` is the op's parameter (negative_slope, exponent). */
 export function mapUnary(x: Tensor, code: UnaryCode, p = 0): Tensor {
   const s = x.data, n = s.length, o = resultArray(n);
@@ -25,7 +20,7 @@ export function mapUnary(x: Tensor, code: UnaryCode, p = 0): Tensor {
     // each, 4× the whole loop): select by a boolean turned into 0/1 instead. −∞·0 is NaN, hence the
     // (predictable) −∞ test, and + 0 turns the −0 of a negative·0 into torch's 0; NaN stays NaN, as in torch.
     case 'relu': for (let i = 0; i < n; i++) { const v = s[i]; o[i] = v !== -Infinity ? v * +(v > 0) + 0 : 0; } break;
-    case 'leaky_relu': { const k = slopes(p); for (let i = 0; i < n; i++) { const v = s[i]; o[i] = v * k[+(v > 0)]; } break; }
+    case 'leaky_relu': kernels().leaky_relu(s, null, n, p, o); break;
     case 'tanh': for (let i = 0; i < n; i++) o[i] = Math.tanh(s[i]); break;
     // NOTE: e⁻ˣ overflows for x ≪ 0, so σ(x) = eˣ/(1 + eˣ) there; both forms stay finite at ±100.
     case 'sigmoid': for (let i = 0; i < n; i++) { const v = s[i]; if (v >= 0) o[i] = 1 / (1 + Math.exp(-v)); else { const e = Math.exp(v); o[i] = e / (1 + e); } } break;

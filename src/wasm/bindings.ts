@@ -180,7 +180,7 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       });
     },
 
-    // Memory-bound (a few MB at most: spectral norm, the weight EMA): one thread.
+    // Memory-bound (a few MB at most: spectral norm, the weight EMA, activations): one thread.
     axpby(x, a, y, b, n, out) {
       need('axpby', 'x', x, n);
       if (y !== null) need('axpby', 'y', y, n);
@@ -188,6 +188,15 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       if (n === 0) return;
       const ops = [operand(x, n, 'in'), operand(y, y === null ? 0 : n, 'in'), operand(out, n, 'out')];
       marshal(ex, heap, ops, ([px, py, po]) => ex.axpby(px, a, y === null ? 0 : py, b, n, po));
+    },
+
+    leaky_relu(x, dy, n, slope, out) {
+      need('leaky_relu', 'x', x, n);
+      if (dy !== null) need('leaky_relu', 'dy', dy, n);
+      need('leaky_relu', 'out', out, n);
+      if (n === 0) return;
+      const ops = [operand(x, n, 'in'), operand(dy, dy === null ? 0 : n, 'in'), operand(out, n, 'out')];
+      marshal(ex, heap, ops, ([px, pd, po]) => ex.leaky_relu(px, dy === null ? 0 : pd, n, slope, po));
     },
 
     spectral_norm_grad(dy, out, u, v, before, h, after, inv, g) {

@@ -40,6 +40,8 @@ export interface WasmExports {
     out: number, xhat: number, mean: number, istd: number): void;
   /** assembly/kernels/axpby.ts: same parameters as src/kernels/axpby.ts, arrays as byte offsets (y 0: none). */
   axpby(x: number, a: number, y: number, b: number, n: number, out: number): void;
+  /** assembly/kernels/leaky_relu.ts: same parameters as src/kernels/leaky_relu.ts, arrays as byte offsets (dy 0: forward). */
+  leaky_relu(x: number, dy: number, n: number, slope: number, out: number): void;
   /** assembly/kernels/spectral_norm_grad.ts: same parameters as src/kernels/spectral_norm_grad.ts, arrays as byte offsets. */
   spectral_norm_grad(dy: number, out: number, u: number, v: number, before: number, h: number, after: number, inv: number, g: number): void;
   /** assembly/scratch.ts: reserves bytes (rounded up to 16), returns a 16-byte aligned offset. */
@@ -63,6 +65,7 @@ export const WASM_FUNCTIONS = {
   power_iteration: 8,
   plane_norm: 10,
   axpby: 6,
+  leaky_relu: 5,
   spectral_norm_grad: 9,
   scratch_alloc: 1,
   scratch_reset: 0,

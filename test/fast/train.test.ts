@@ -106,7 +106,9 @@ test('FastTrainer: training lowers the perceptual loss on a fixed batch (both ar
     const x = picture(16, 16, 9);
     const at = () => noGrad(() => loss.evaluate(t.net.forward(x), x).terms.total);
     const before = at();
-    for (let i = 0; i < 12; i++) t.trainStep();
+    // 20 steps: after 12 the mobile net sat right at 0.70 (rounding alone moved it across: 0.69 vs 0.702);
+    // after 20 both archs are at 0.35–0.48, whichever way the last bits go.
+    for (let i = 0; i < 20; i++) t.trainStep();
     const after = at();
     assert.ok(after < 0.7 * before, `${arch}: loss ${before} → ${after}`);
   }
