@@ -23,6 +23,15 @@ export function conv(
   const cg = cin / groups, og = cout / groups, kk = kh * kw, K = cg * kk, hw = h * w, howo = ho * wo;
   const pointwise = kk == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && ho == h && wo == w;
   const bands = (ho + rows - 1) / rows;
+  // dense (the twin's): one product over the batch, y [n, cout] = x [n, K] · Wᵀ (forward units: its rows)
+  const dense = groups == 1 && ho == 1 && wo == 1 && kh == h && kw == w && ph == 0 && pw == 0 && dh == 1 && dw == 1;
+  if (dense) {
+    const c = hi - lo, cols0 = <usize>(lo * kk) << 2; // gradients: channels [lo, hi) are columns [lo·kk, hi·kk)
+    if (kind == 0) { if (lo < hi) gemm(hi - lo, cout, K, a + (<usize>(lo * K) << 2), K, false, b, K, true, out + (<usize>(lo * cout) << 2), cout, false); }
+    else if (kind == 1) gemm(n, c * kk, cout, a, cout, false, b + cols0, K, false, out + cols0, K, false);
+    else gemm(cout, c * kk, n, b, cout, true, a + cols0, K, false, out + cols0, K, true);
+    return;
+  }
   const mark = scratch_mark();
   // imgs > 1: y or dy of a band of images staged as [og, cnt·howo] (the twin's STAGE_FLOATS bound it)
   const stage = imgs > 1 ? scratch_alloc(<usize>(og * imgs * howo) << 2) : 0;

@@ -9,6 +9,8 @@
 // Small outputs (a whole image in one band narrower than MIN_COLS, e.g. DCGAN's 7×7 and 14×14) put
 // several images' columns side by side in one band, so each gemm is wide and packs the weight once
 // for them all: y and dy then go through a [Og, images·Ho·Wo] staging matrix (≤ STAGE_FLOATS).
+// A dense conv (one group, the kernel covers the whole unpadded image, 1×1 output: DCGAN's first G
+// and last D layer) is a plain product over the batch: y [N, Cout] = x [N, K] · Wᵀ, no columns.
 //
 // The loops call tsKernels' primitives (arrays plus offsets in floats). The twin runs
 // the same loops inside WASM on the operands the binding copied in once, for a share [lo, hi) of
@@ -54,6 +56,8 @@ interface Dims {
   /** Images per band (> 1 only when a band is a whole image); bands of images. */
   imgs: number; imageGroups: number;
   pointwise: boolean;
+  /** One group, kernel = the whole unpadded image, 1×1 output: y [N, Cout] = x [N, K] · Wᵀ. */
+  dense: boolean;
 }
 
 function dims(g: ConvGeom): Dims {
@@ -63,9 +67,10 @@ function dims(g: ConvGeom): Dims {
   const want = Math.max(Math.ceil(MIN_COLS / Math.max(1, g.wo)), Math.floor(BAND_FLOATS / row));
   const rows = Math.max(1, Math.min(g.ho, Math.floor(TILE_FLOATS / row), want));
   const og = g.cout / g.groups, howo = g.ho * g.wo, perImage = Math.max(1, K * howo);
-  const imgs = pointwise || rows < g.ho || howo === 0 ? 1 : Math.max(1, Math.min(g.n,
+  const dense = g.groups === 1 && g.ho === 1 && g.wo === 1 && g.kh === g.h && g.kw === g.w && g.ph === 0 && g.pw === 0 && g.dh === 1 && g.dw === 1;
+  const imgs = dense ? Math.max(1, g.n) : pointwise || rows < g.ho || howo === 0 ? 1 : Math.max(1, Math.min(g.n,
     Math.max(Math.ceil(MIN_COLS / howo), Math.floor(BAND_FLOATS / perImage)), Math.floor(TILE_FLOATS / perImage), Math.floor(STAGE_FLOATS / Math.max(1, og * howo))));
-  return { cg, og, K, kk, hw: g.h * g.w, howo, rows, bands: Math.ceil(g.ho / rows), imgs, imageGroups: Math.ceil(g.n / imgs), pointwise };
+  return { cg, og, K, kk, hw: g.h * g.w, howo, rows, bands: Math.ceil(g.ho / rows), imgs, imageGroups: Math.ceil(g.n / imgs), pointwise, dense };
 }
 
 /** Output rows per band (the twin takes it as an argument). */
@@ -78,23 +83,24 @@ export function convImages(g: ConvGeom): number {
   return dims(g).imgs;
 }
 
-/** Floats of the column buffer the loops need (0 for a pointwise conv). */
+/** Floats of the column buffer the loops need (0 for a pointwise or dense conv). */
 export function convColsFloats(g: ConvGeom): number {
   const d = dims(g);
-  return d.pointwise ? 0 : d.K * d.rows * g.wo * d.imgs;
+  return d.pointwise || d.dense ? 0 : d.K * d.rows * g.wo * d.imgs;
 }
 
 export type ConvLoopKind = 'forward' | 'input' | 'weight';
 
 /**
  * A loop's work comes in units that threads can share without changing any result: forward — one
- * (image or band of images, group, band of rows) each (a thread needs its own column buffer); input
+ * (image or band of images, group, band of rows) each (dense: one image, a row of the product) (a thread needs its own column buffer); input
  * and weight — one input channel of every group (its rows of the column buffer, its x planes or dW
  * columns; every element is still summed over images and bands in order).
  */
 export function convUnits(kind: ConvLoopKind, g: ConvGeom): number {
   const d = dims(g);
-  return kind === 'forward' ? d.imageGroups * g.groups * d.bands : d.cg;
+  if (kind !== 'forward') return d.cg;
+  return d.dense ? g.n : d.imageGroups * g.groups * d.bands; // dense: its rows (images) of the product
 }
 
 /** Units [lo, hi) of convUnits. */
@@ -105,8 +111,12 @@ export interface Part { lo: number; hi: number }
  * images, group) when imgs > 1: their columns side by side, the product staged, then scattered. y is overwritten.
  */
 function convForwardLoop(p: ConvPrims, x: Float32Array, wt: Float32Array, y: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
-  const { cg, og, K, hw, howo, rows, bands, imgs, pointwise } = dims(g);
+  const { cg, og, K, hw, howo, rows, bands, imgs, pointwise, dense } = dims(g);
   const { lo, hi } = part ?? { lo: 0, hi: convUnits('forward', g) };
+  if (dense) {
+    if (lo < hi) p.gemm(hi - lo, og, K, x, lo * K, K, false, wt, 0, K, true, y, lo * og, og, false);
+    return;
+  }
   const stage = new Float32Array(imgs > 1 ? og * imgs * howo : 0);
   for (let u = lo; u < hi; u++) {
     const ig = Math.floor(u / (g.groups * bands)), gr = Math.floor(u / bands) % g.groups, r0 = (u % bands) * rows;
@@ -169,7 +179,9 @@ function stageDy(dy: Float32Array, { d, stage }: GradientPart, { i0, cnt, yo }: 
  */
 function convInputLoop(p: ConvPrims, y: Float32Array, wt: Float32Array, x: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
   gradientBands(g, part, (ctx, b) => {
-    const { d: { og, K, kk, hw, howo, imgs, pointwise }, c, co, stage } = ctx, { i0, xo, yo, wo, r0, rc, nc } = b;
+    const { d: { og, K, kk, hw, howo, imgs, pointwise, dense }, c, co, stage } = ctx, { i0, xo, yo, wo, r0, rc, nc } = b;
+    // dense: dx[:, lo·K/Cin …] = dy [N, Cout] · W[:, those columns]
+    if (dense) return p.gemm(g.n, c * kk, og, y, 0, og, false, wt, wo, K, false, x, xo(0), K, false);
     if (pointwise) return p.gemm(c, nc, og, wt, wo, K, true, y, yo(i0) + r0 * g.wo, howo, false, x, xo(i0) + r0 * g.w, hw, false);
     if (imgs === 1) {
       p.gemm(c * kk, nc, og, wt, wo, K, true, y, yo(i0) + r0 * g.wo, howo, false, cols, co, nc, false);
@@ -185,7 +197,9 @@ function convInputLoop(p: ConvPrims, y: Float32Array, wt: Float32Array, x: Float
 /** ∂L/∂W for the input channels of `part`: dW[g·Og …] += Σ_n Σ_bands dy_g · colsᵀ (gemm transB). dw must be zero on entry. */
 function convWeightLoop(p: ConvPrims, x: Float32Array, dy: Float32Array, dw: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
   gradientBands(g, part, (ctx, b) => {
-    const { d: { og, K, kk, hw, howo, imgs, pointwise }, c, co, stage } = ctx, { i0, xo, yo, wo, r0, rc, nc } = b;
+    const { d: { og, K, kk, hw, howo, imgs, pointwise, dense }, c, co, stage } = ctx, { i0, xo, yo, wo, r0, rc, nc } = b;
+    // dense: dW[:, those columns] = dyᵀ [Cout, N] · x[:, those columns]
+    if (dense) return p.gemm(og, c * kk, g.n, dy, 0, og, true, x, xo(0), K, false, dw, wo, K, true);
     if (pointwise) return p.gemm(og, c, nc, dy, yo(i0) + r0 * g.wo, howo, false, x, xo(i0) + r0 * g.w, hw, true, dw, wo, K, true);
     if (imgs === 1) {
       p.im2col(x, xo(i0), g, c, r0, rc, cols, co, nc);

@@ -12,6 +12,12 @@ import { convBound, convCaseArb, convGeomArb, ENTRIES, expectWithin, fcParams, r
 const chans = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }));
 const pointwise = convGeomArb(chans).map((g): ConvGeom => ({ ...g, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, ho: g.h, wo: g.w }));
 
+// dense: the kernel covers the whole unpadded image (1×1 output), batches up to 5, any stride
+const dense = fc.record({
+  n: fc.integer({ min: 1, max: 5 }), cin: fc.integer({ min: 1, max: 5 }), cout: fc.integer({ min: 1, max: 9 }),
+  h: fc.integer({ min: 1, max: 7 }), w: fc.integer({ min: 1, max: 7 }), sh: fc.integer({ min: 1, max: 3 }),
+}).map(({ n, cin, cout, h, w, sh }): ConvGeom => ({ n, cin, h, w, cout, ho: 1, wo: 1, groups: 1, kh: h, kw: w, sh, sw: sh, ph: 0, pw: 0, dh: 1, dw: 1 }));
+
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
 
 function checkAll(c: ConvCase): void {
@@ -28,6 +34,10 @@ describe('conv property: TS reference vs WASM', () => {
 
   it('pointwise 1×1 convs (the image is the column matrix)', () => {
     fc.assert(fc.property(convCaseArb(pointwise), checkAll), fcParams(40));
+  });
+
+  it('dense convs (kernel = the whole image, 1×1 output: one product over the batch)', () => {
+    fc.assert(fc.property(convCaseArb(dense), checkAll), fcParams(40));
   });
 
   it('the entries are adjoint: ⟨forward(x), y⟩ = ⟨x, input(y)⟩ = ⟨w, weight(x, y)⟩ on every path', () => {

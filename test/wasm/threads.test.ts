@@ -151,6 +151,8 @@ describe('thread pool', () => {
       { n: 2, cin: 64, h: 60, w: 56, cout: 64, ho: 30, wo: 28, groups: 2, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
       // small outputs: bands of 11 images (DCGAN 14→7), the last one partial
       { n: 19, cin: 32, h: 14, w: 14, cout: 64, ho: 7, wo: 7, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
+      // dense (kernel = the image, 1×1 output; DCGAN's first G layer as a conv): gradients split by channel
+      { n: 32, cin: 64, h: 7, w: 7, cout: 48, ho: 1, wo: 1, groups: 1, kh: 7, kw: 7, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 },
       // pointwise 1×1: forward shared by image, the gradients' gemm split inside
       { n: 2, cin: 64, h: 32, w: 40, cout: 96, ho: 32, wo: 40, groups: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 },
       // depthwise, multiplier 2, stride 1 (gather adjoint) and stride 2 (scatter adjoint)
