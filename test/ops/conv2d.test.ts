@@ -135,21 +135,26 @@ test('big layers are computed in bands of output rows (bounded im2col) and stay 
   assert.ok(Math.abs(lhs - dot(x, xt)) <= 1e-4 * Math.abs(lhs), 'conv_transpose2d across bands');
 });
 
-for (const backend of ['ts', 'wasm'] as const) test(`small outputs put several images in one band (DCGAN 14→7), and stay exact [${backend}]`, () => withBackend(backend, () => {
-  const rng = new Rng(6);
-  const x = Tensor.randn([23, 8, 14, 14], { rng }), w = Tensor.randn([16, 8, 4, 4], { rng });
-  const geom = { n: 23, cin: 8, h: 14, w: 14, cout: 16, ho: 7, wo: 7, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 };
-  assert.ok(convImages(geom) > 1 && convImages(geom) < 23, `images per band: ${convImages(geom)}`);
-  assert.equal(convUnits('forward', geom), Math.ceil(23 / convImages(geom)), 'a last, partial band of images');
-  const y = F.conv2d(x, w, null, { stride: 2, padding: 1 });
-  near(y, convRef(x, w, [2, 2], [1, 1], [1, 1], 1), undefined, 1e-5);
-  const r = Tensor.randn(y.shape, { rng });
-  const gw = F.conv2d_weight(x, r, { stride: 2, padding: 1, kernel_size: 4 });
-  const xt = F.conv_transpose2d(r, w, null, { stride: 2, padding: 1 });
-  const lhs = dot(y, r);
-  assert.ok(Math.abs(lhs - dot(w, gw)) <= 1e-4 * Math.abs(lhs), 'conv2d_weight over bands of images');
-  assert.ok(Math.abs(lhs - dot(x, xt)) <= 1e-4 * Math.abs(lhs), 'conv_transpose2d over bands of images');
-}));
+for (const backend of ['ts', 'wasm'] as const) {
+  for (const groups of [1, 2]) {
+    test(`small outputs put several images in one band (DCGAN 14→7, groups ${groups}), and stay exact [${backend}]`, () => withBackend(backend, () => {
+      const rng = new Rng(6), cin = 8 * groups;
+      const x = Tensor.randn([23, cin, 14, 14], { rng }), w = Tensor.randn([16, 8, 4, 4], { rng });
+      const geom = { n: 23, cin, h: 14, w: 14, cout: 16, ho: 7, wo: 7, groups, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 };
+      assert.ok(convImages(geom) > 1 && convImages(geom) < 23, `images per band: ${convImages(geom)}`);
+      assert.equal(convUnits('forward', geom), Math.ceil(23 / convImages(geom)) * groups, 'a last, partial band of images');
+      const a = { stride: 2, padding: 1, groups };
+      const y = F.conv2d(x, w, null, a);
+      near(y, convRef(x, w, [2, 2], [1, 1], [1, 1], groups), undefined, 1e-5);
+      const r = Tensor.randn(y.shape, { rng });
+      const gw = F.conv2d_weight(x, r, { ...a, kernel_size: 4 });
+      const xt = F.conv_transpose2d(r, w, null, a);
+      const lhs = dot(y, r);
+      assert.ok(Math.abs(lhs - dot(w, gw)) <= 1e-4 * Math.abs(lhs), 'conv2d_weight over bands of images');
+      assert.ok(Math.abs(lhs - dot(x, xt)) <= 1e-4 * Math.abs(lhs), 'conv_transpose2d over bands of images');
+    }));
+  }
+}
 
 test('conv errors name the op and both shapes', () => {
   const x = Tensor.zeros([1, 3, 8, 8]);
