@@ -9,6 +9,8 @@ export { adam } from './kernels/adam';
 export { power_iteration } from './kernels/power_iteration';
 export { plane_norm } from './kernels/plane_norm';
 export { axpby } from './kernels/axpby';
+export { add_rows } from './kernels/add_rows';
+export { sum_rows } from './kernels/sum_rows';
 export { leaky_relu } from './kernels/leaky_relu';
 export { spectral_norm_grad } from './kernels/spectral_norm_grad';
 export { scratch_alloc, scratch_reset, scratch_set_base } from './scratch';

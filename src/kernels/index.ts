@@ -1,6 +1,7 @@
 // The whole backend contract: the kernels both backends implement. The TS functions are the
 // reference (plain loops, the specification); src/wasm binds the AssemblyScript twins.
 import { adam } from './adam.js';
+import { add_rows } from './add_rows.js';
 import { axpby } from './axpby.js';
 import { col2im } from './col2im.js';
 import { conv } from './conv.js';
@@ -11,6 +12,7 @@ import { leaky_relu } from './leaky_relu.js';
 import { plane_norm } from './plane_norm.js';
 import { power_iteration } from './power_iteration.js';
 import { spectral_norm_grad } from './spectral_norm_grad.js';
+import { sum_rows } from './sum_rows.js';
 
 export interface Kernels {
   gemm: typeof gemm;
@@ -26,13 +28,16 @@ export interface Kernels {
   plane_norm: typeof plane_norm;
   /** a·x + b·y elementwise (spectral norm's W/σ, the weight EMA). */
   axpby: typeof axpby;
+  /** A [cols] row added to every row of a [rows, cols] matrix (bias adds), and the column sums (their gradient). */
+  add_rows: typeof add_rows;
+  sum_rows: typeof sum_rows;
   /** Leaky ReLU's forward and backward (the GANs' activation). */
   leaky_relu: typeof leaky_relu;
   /** The gradient through spectral norm's W/σ. */
   spectral_norm_grad: typeof spectral_norm_grad;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, leaky_relu, spectral_norm_grad };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, add_rows, sum_rows, leaky_relu, spectral_norm_grad };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

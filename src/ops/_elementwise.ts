@@ -59,6 +59,16 @@ export function mapBinary(op: string, a: Tensor, b: Tensor, code: BinaryCode): T
   if (out.length === 0) return new Tensor(out, shape);
   const rank = shape.length;
   const sa = broadcastStrides(a.shape, shape), sb = broadcastStrides(b.shape, shape);
+  // A row added to every row (a bias add, [.., N] + [N]): the backend's add_rows kernel.
+  const n = rank === 0 ? 0 : shape[rank - 1];
+  if (code === 'add' && n > 1) {
+    // (row.size = N and a unit stride along the last axis: a row, not an [N, 1] column)
+    const [full, row, rowStride] = shapeEq(a.shape, shape) ? [a, b, sb] : shapeEq(b.shape, shape) ? [b, a, sa] : [null, null, null];
+    if (full !== null && row.size === n && rowStride[rank - 1] === 1) {
+      kernels().add_rows(full.data, out.length / n, n, row.data, out);
+      return new Tensor(out, shape);
+    }
+  }
   // Merge trailing axes into one inner run while both operands are contiguous (stride 1 or 0
   // throughout), so a bias add [M, N] + [N] is M runs of N and a scalar operand is one run.
   let inner = 1, d = rank;

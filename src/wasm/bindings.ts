@@ -190,6 +190,22 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       marshal(ex, heap, ops, ([px, py, po]) => ex.axpby(px, a, y === null ? 0 : py, b, n, po));
     },
 
+    add_rows(a, rows, cols, b, out) {
+      need('add_rows', 'a', a, rows * cols);
+      need('add_rows', 'b', b, cols);
+      need('add_rows', 'out', out, rows * cols);
+      if (rows * cols === 0) return;
+      const ops = [operand(a, rows * cols, 'in'), operand(b, cols, 'in'), operand(out, rows * cols, 'out')];
+      marshal(ex, heap, ops, ([pa, pb, po]) => ex.add_rows(pa, rows, cols, pb, po));
+    },
+
+    sum_rows(x, rows, cols, out) {
+      need('sum_rows', 'x', x, rows * cols);
+      need('sum_rows', 'out', out, cols);
+      if (cols === 0) return;
+      marshal(ex, heap, [operand(x, rows * cols, 'in'), operand(out, cols, 'out')], ([px, po]) => ex.sum_rows(px, rows, cols, po));
+    },
+
     leaky_relu(x, dy, n, slope, out) {
       need('leaky_relu', 'x', x, n);
       if (dy !== null) need('leaky_relu', 'dy', dy, n);

@@ -40,6 +40,10 @@ export interface WasmExports {
     out: number, xhat: number, mean: number, istd: number): void;
   /** assembly/kernels/axpby.ts: same parameters as src/kernels/axpby.ts, arrays as byte offsets (y 0: none). */
   axpby(x: number, a: number, y: number, b: number, n: number, out: number): void;
+  /** assembly/kernels/add_rows.ts: same parameters as src/kernels/add_rows.ts, arrays as byte offsets. */
+  add_rows(a: number, rows: number, cols: number, b: number, out: number): void;
+  /** assembly/kernels/sum_rows.ts: same parameters as src/kernels/sum_rows.ts, arrays as byte offsets. */
+  sum_rows(x: number, rows: number, cols: number, out: number): void;
   /** assembly/kernels/leaky_relu.ts: same parameters as src/kernels/leaky_relu.ts, arrays as byte offsets (dy 0: forward). */
   leaky_relu(x: number, dy: number, n: number, slope: number, out: number): void;
   /** assembly/kernels/spectral_norm_grad.ts: same parameters as src/kernels/spectral_norm_grad.ts, arrays as byte offsets. */
@@ -65,6 +69,8 @@ export const WASM_FUNCTIONS = {
   power_iteration: 8,
   plane_norm: 10,
   axpby: 6,
+  add_rows: 5,
+  sum_rows: 4,
   leaky_relu: 5,
   spectral_norm_grad: 9,
   scratch_alloc: 1,

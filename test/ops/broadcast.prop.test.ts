@@ -7,6 +7,7 @@ import ndarray from 'ndarray';
 import { Tensor } from '../../src/tensor.js';
 import { F } from '../../src/ops/index.js';
 import { sizeOf } from '../../src/shape.js';
+import { BACKENDS, withBackend } from '../helpers/backends.js';
 
 // A broadcast-compatible pair: an output shape, then each operand drops leading axes and sets
 // some axes to 1.
@@ -70,3 +71,30 @@ for (const [name, op, ref] of cases) {
     );
   });
 }
+
+// add's row fast path (a bias add, the add_rows kernel) must take rows only: an [N, 1] column of the
+// same size, a row on the left, a stack of matrices; and sum's leading-axes fast path (sum_rows).
+test('add: rows go through add_rows, columns and other broadcasts do not; sum over leading axes; ts and wasm', () => {
+  const pairs: [number[], number[]][] = [[[3, 3], [3, 1]], [[3, 1], [3, 3]], [[3, 3], [3]], [[4], [2, 3, 4]], [[2, 3, 4], [1, 4]],
+    [[2, 4, 4], [4, 1]], [[2, 3, 4], [3, 1]], [[5, 1], [5]]];
+  for (const backend of BACKENDS) {
+    withBackend(backend, () => {
+      for (const [sa, sb] of pairs) {
+        const a = Tensor.randn(sa), b = Tensor.randn(sb);
+        const want = naive((x, y) => x + y, a, b);
+        assert.deepEqual(Array.from(F.add(a, b).data), want.data, `${backend}: [${sa}] + [${sb}]`);
+      }
+      const x = Tensor.randn([3, 4, 5]);
+      for (const dim of [[0], [0, 1], [1], [0, 2]]) {
+        const got = F.sum(x, { dim }), kept = [0, 1, 2].filter((d) => !dim.includes(d));
+        const want = new Float64Array(sizeOf(kept.map((d) => x.shape[d])));
+        for (let i = 0; i < x.size; i++) {
+          const idx = [Math.floor(i / 20), Math.floor(i / 5) % 4, i % 5];
+          const o = kept.reduce((acc, d) => acc * x.shape[d] + idx[d], 0);
+          want[o] += x.data[i];
+        }
+        assert.deepEqual(Array.from(got.data), Array.from(Float32Array.from(want)), `${backend}: sum dim ${dim}`);
+      }
+    });
+  }
+});
