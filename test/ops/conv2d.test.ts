@@ -10,6 +10,7 @@ import { grad } from '../../src/autograd.js';
 import { Rng } from '../../src/rng.js';
 import { TILE_FLOATS, convColsFloats, convImages, convUnits } from '../../src/kernels/conv.js';
 import { withBackend } from '../helpers/backends.js';
+import { resultScope, setNumThreads, setResultPoison, useBackend } from '../../src/backend.js';
 
 const t = (shape: number[], values: number[]) => Tensor.from(values, shape);
 const arange = (shape: number[]) => Tensor.from(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i), shape);
@@ -251,4 +252,38 @@ test('conv_transpose2d backward refuses output_padding ≥ stride (needs a crop 
   const y = F.conv_transpose2d(x, Tensor.randn([1, 1, 2, 2]), null, { stride: 1, dilation: 2, output_padding: 1 });
   assert.deepEqual(y.shape, [1, 1, 6, 6]);
   assert.throws(() => y.backward(Tensor.ones(y.shape)), /output_padding .* not supported/);
+});
+
+// Op results are not zeroed (src/backend.ts resultArray): every conv entry must write its whole
+// output — grouped and depthwise ones included, which the oracle suite does not cover — in plain
+// arrays and in a result scope's blocks, on every backend and thread count.
+test('grouped and depthwise convs write every output element (new results poisoned with NaN, plain and scoped)', () => {
+  const rng = new Rng(8);
+  const cases = [
+    { x: [2, 8, 20, 20], w: [16, 1, 3, 3], a: { groups: 8, padding: 1, stride: 2 } },
+    { x: [2, 8, 20, 20], w: [8, 1, 3, 3], a: { groups: 8, padding: 1, stride: 1 } },
+    { x: [3, 6, 9, 9], w: [6, 3, 3, 3], a: { groups: 2, padding: 1, stride: 2 } },
+  ];
+  try {
+    for (const [backend, threads] of [['ts', 1], ['wasm', 1], ['wasm', 2]] as const) {
+      useBackend(backend);
+      setNumThreads(threads);
+      for (const c of cases) {
+        const x = Tensor.randn(c.x, { rng }), w = Tensor.randn(c.w, { rng });
+        const run = () => {
+          const y = F.conv2d(x, w, null, c.a), r = Tensor.ones([...y.shape]);
+          return [y, F.conv_transpose2d(r, w, null, c.a), F.conv2d_weight(x, r, { ...c.a, kernel_size: 3 })].map((t) => Array.from(t.data));
+        };
+        setResultPoison(false);
+        const plain = run();
+        setResultPoison(true);
+        assert.deepEqual(run(), plain, `${backend}/${threads} ${JSON.stringify(c.a)}: poisoned`);
+        assert.deepEqual(resultScope(run), plain, `${backend}/${threads} ${JSON.stringify(c.a)}: poisoned, in a result scope`);
+      }
+    }
+  } finally {
+    setResultPoison(false);
+    setNumThreads(1);
+    useBackend('ts');
+  }
 });
