@@ -48,7 +48,7 @@ export function conv(
         gemm(og, ld, K, wt, K, false, cols, ld, false, stage, ld, false);
         for (let i = 0; i < cnt; i++) {
           const y = out + (<usize>(((i0 + i) * cout + gr * og) * howo) << 2);
-          for (let o = 0; o < og; o++) memory.copy(y + (<usize>(o * howo) << 2), stage + (<usize>(o * ld + i * howo) << 2), <usize>howo << 2);
+          copyRows(og, howo, stage + (<usize>(i * howo) << 2), ld, y, howo);
         }
         continue;
       }
@@ -77,7 +77,7 @@ export function conv(
       if (imgs > 1) {
         for (let i = 0; i < cnt; i++) {
           const dy = (kind == 1 ? a : b) + (y0 + <usize>(i0 + i) * yImage);
-          for (let o = 0; o < og; o++) memory.copy(stage + (<usize>(o * ld + i * howo) << 2), dy + (<usize>(o * howo) << 2), <usize>howo << 2);
+          copyRows(og, howo, dy, howo, stage + (<usize>(i * howo) << 2), ld);
         }
         if (kind == 1) {
           // dx channels += col2im(W_gᵀ · staged dy), image by image
@@ -94,24 +94,30 @@ export function conv(
         }
         continue;
       }
+      const xoff = x0 + <usize>i0 * xImage, yoff = y0 + <usize>i0 * yImage;
       for (let r0 = 0; r0 < ho; r0 += rows) {
         const rc = min(rows, ho - r0), nc = rc * wo, band = <usize>(r0 * wo) << 2;
         if (kind == 1) {
           // dx channels += col2im(W_gᵀ · dy band)
-          if (pointwise) gemm(c, nc, og, b + woff, K, true, a + (y0 + <usize>i0 * yImage) + band, howo, false, out + (x0 + <usize>i0 * xImage) + band, hw, false);
+          if (pointwise) gemm(c, nc, og, b + woff, K, true, a + yoff + band, howo, false, out + xoff + band, hw, false);
           else {
-            gemm(c * kk, nc, og, b + woff, K, true, a + (y0 + <usize>i0 * yImage) + band, howo, false, co, nc, false);
-            col2imStrided(co, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, out + (x0 + <usize>i0 * xImage), nc);
+            gemm(c * kk, nc, og, b + woff, K, true, a + yoff + band, howo, false, co, nc, false);
+            col2imStrided(co, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, out + xoff, nc);
           }
         } else if (pointwise) {
-          gemm(og, c, nc, b + (y0 + <usize>i0 * yImage) + band, howo, false, a + (x0 + <usize>i0 * xImage) + band, hw, true, out + woff, K, true);
+          gemm(og, c, nc, b + yoff + band, howo, false, a + xoff + band, hw, true, out + woff, K, true);
         } else {
           // dW columns += dy band · colsᵀ
-          im2colStrided(a + (x0 + <usize>i0 * xImage), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, co, nc);
-          gemm(og, c * kk, nc, b + (y0 + <usize>i0 * yImage) + band, howo, false, co, nc, true, out + woff, K, true);
+          im2colStrided(a + xoff, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, co, nc);
+          gemm(og, c * kk, nc, b + yoff + band, howo, false, co, nc, true, out + woff, K, true);
         }
       }
     }
   }
   scratch_release(mark);
+}
+
+/** `rows` runs of `len` floats from src (rows srcLd floats apart) to dst (dstLd apart): staging in and out. */
+function copyRows(rows: i32, len: i32, src: usize, srcLd: i32, dst: usize, dstLd: i32): void {
+  for (let r = 0; r < rows; r++) memory.copy(dst + (<usize>(r * dstLd) << 2), src + (<usize>(r * srcLd) << 2), <usize>len << 2);
 }

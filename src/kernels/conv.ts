@@ -93,9 +93,10 @@ export type ConvLoopKind = 'forward' | 'input' | 'weight';
 
 /**
  * A loop's work comes in units that threads can share without changing any result: forward — one
- * (image or band of images, group, band of rows) each (dense: one image, a row of the product) (a thread needs its own column buffer); input
- * and weight — one input channel of every group (its rows of the column buffer, its x planes or dW
- * columns; every element is still summed over images and bands in order).
+ * (image or band of images, group, band of rows) each, a thread needing its own column buffer
+ * (dense: one image, a row of the product); input and weight — one input channel of every group (its
+ * rows of the column buffer, its x planes or dW columns; every element is still summed over images
+ * and bands in order).
  */
 export function convUnits(kind: ConvLoopKind, g: ConvGeom): number {
   const d = dims(g);
@@ -125,7 +126,7 @@ function convForwardLoop(p: ConvPrims, x: Float32Array, wt: Float32Array, y: Flo
       const i0 = ig * imgs, cnt = Math.min(imgs, g.n - i0), ld = cnt * howo;
       for (let i = 0; i < cnt; i++) p.im2col(x, xo(i0 + i), g, cg, 0, g.ho, cols, i * howo, ld);
       p.gemm(og, ld, K, wt, wo, K, false, cols, 0, ld, false, stage, 0, ld, false);
-      for (let i = 0; i < cnt; i++) for (let o = 0; o < og; o++) y.set(stage.subarray(o * ld + i * howo, o * ld + (i + 1) * howo), yo(i0 + i) + o * howo);
+      for (let i = 0; i < cnt; i++) copyRows(og, howo, stage, i * howo, ld, y, yo(i0 + i), howo);
       continue;
     }
     const rc = Math.min(rows, g.ho - r0), nc = rc * g.wo;
@@ -147,7 +148,7 @@ function convForwardLoop(p: ConvPrims, x: Float32Array, wt: Float32Array, y: Flo
  */
 function gradientBands(g: ConvGeom, part: Part | undefined, step: (ctx: GradientPart, b: GradientBand) => void): void {
   const d = dims(g), { lo, hi } = part ?? { lo: 0, hi: d.cg };
-  const ctx: GradientPart = { d, c: hi - lo, co: lo * d.kk * d.rows * g.wo * d.imgs, stage: new Float32Array(d.imgs > 1 ? d.og * d.imgs * d.howo : 0) };
+  const ctx: GradientPart = { d, c: hi - lo, co: lo * d.kk * d.rows * g.wo * d.imgs, stage: new Float32Array(d.imgs > 1 && !d.dense ? d.og * d.imgs * d.howo : 0) };
   for (let ig = 0; ig < d.imageGroups; ig++) {
     const i0 = ig * d.imgs, cnt = Math.min(d.imgs, g.n - i0);
     for (let gr = 0; gr < g.groups; gr++) {
@@ -167,10 +168,12 @@ interface GradientBand { i0: number; cnt: number; xo: (i: number) => number; yo:
 
 /** stage[o, i·Ho·Wo + q] = dy[i0 + i, g·Og + o, q]: the band's images side by side, [Og, cnt·Ho·Wo]. */
 function stageDy(dy: Float32Array, { d, stage }: GradientPart, { i0, cnt, yo }: GradientBand): void {
-  const ld = cnt * d.howo;
-  for (let i = 0; i < cnt; i++) {
-    for (let o = 0; o < d.og; o++) stage.set(dy.subarray(yo(i0 + i) + o * d.howo, yo(i0 + i) + (o + 1) * d.howo), o * ld + i * d.howo);
-  }
+  for (let i = 0; i < cnt; i++) copyRows(d.og, d.howo, dy, yo(i0 + i), d.howo, stage, i * d.howo, cnt * d.howo);
+}
+
+/** `rows` runs of `len` floats: dst[dOff + r·dLd …] = src[sOff + r·sLd …] (staging in and out). */
+function copyRows(rows: number, len: number, src: Float32Array, sOff: number, sLd: number, dst: Float32Array, dOff: number, dLd: number): void {
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(sOff + r * sLd, sOff + r * sLd + len), dOff + r * dLd);
 }
 
 /**
@@ -214,7 +217,8 @@ function convWeightLoop(p: ConvPrims, x: Float32Array, dy: Float32Array, dw: Flo
 
 const CONV_LOOPS = { forward: convForwardLoop, input: convInputLoop, weight: convWeightLoop } as const;
 
-/** tsKernels' primitives, offsets as subarrays; members are read at each call (tests swap them). */
+/** The primitives, offsets as subarrays: tsKernels.gemm (read at each call: tests may swap it) and
+ *  the row-strided im2col / col2im the twin uses too. */
 const prims: ConvPrims = {
   gemm: (m, n, kk, a, ao, lda, tA, b, bo, ldb, tB, c, co, ldc, acc) =>
     tsKernels.gemm(m, n, kk, a.subarray(ao), lda, tA, b.subarray(bo), ldb, tB, c.subarray(co), ldc, acc),
