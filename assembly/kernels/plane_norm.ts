@@ -1,8 +1,8 @@
 // plane_norm   (twin: src/kernels/plane_norm.ts; test: test/kernels/plane_norm.prop.test.ts)
 // Per contiguous plane p of s values: μ, σ² (biased) by two float64 passes (four partial sums, so
 // the adds overlap), istd = 1/√(σ² + eps), then in f32x4 lanes xhat = (x − μ)·istd and
-// out = xhat·γ[p] + β[p]. Arrays are byte offsets; weight, bias, xhat may be 0 (γ = 1, β = 0, not
-// written).
+// out = xhat·γ[p] + β[p], with relu max(out, 0) (f32x4.max: NaN stays NaN, −0 becomes +0, as Math.max).
+// Arrays are byte offsets; weight, bias, xhat may be 0 (γ = 1, β = 0, not written); out may be x.
 
 /** Σ x (squared = false) or Σ (x − mu)² over s values at x. */
 function planeSum(x: usize, s: i32, mu: f64, squared: bool): f64 {
@@ -25,7 +25,7 @@ function planeSum(x: usize, s: i32, mu: f64, squared: bool): f64 {
 }
 
 export function plane_norm(
-  x: usize, planes: i32, s: i32, weight: usize, bias: usize, eps: f64,
+  x: usize, planes: i32, s: i32, weight: usize, bias: usize, eps: f64, relu: bool,
   out: usize, xhat: usize, mean: usize, istd: usize,
 ): void {
   assert(planes >= 0 && s >= 0, 'plane_norm: negative size');
@@ -39,19 +39,21 @@ export function plane_norm(
     const mu32 = <f32>mu, is32 = <f32>is;
     let j = 0;
     if (ASC_FEATURE_SIMD) {
-      const vmu = f32x4.splat(mu32), vis = f32x4.splat(is32), vg = f32x4.splat(g), vb = f32x4.splat(b);
+      const vmu = f32x4.splat(mu32), vis = f32x4.splat(is32), vg = f32x4.splat(g), vb = f32x4.splat(b), vzero = f32x4.splat(0);
       for (; j + 4 <= s; j += 4) {
         const q = <usize>j << 2;
         const vh = f32x4.mul(f32x4.sub(v128.load(xp + q), vmu), vis);
         if (xhat != 0) v128.store(xhat + off + q, vh);
-        v128.store(op + q, f32x4.add(f32x4.mul(vh, vg), vb));
+        const vy = f32x4.add(f32x4.mul(vh, vg), vb);
+        v128.store(op + q, relu ? f32x4.max(vy, vzero) : vy);
       }
     }
     for (; j < s; j++) {
       const q = <usize>j << 2;
       const h = (load<f32>(xp + q) - mu32) * is32;
       if (xhat != 0) store<f32>(xhat + off + q, h);
-      store<f32>(op + q, h * g + b);
+      const y = h * g + b;
+      store<f32>(op + q, relu ? max(y, <f32>0) : y);
     }
   }
 }

@@ -24,6 +24,7 @@ import { Upsample } from '../nn/upsampling.js';
 import { ReLU } from '../nn/activation.js';
 import { fmt, ShapeError } from '../shape.js';
 import { ConvLayer } from './transformer_net.js';
+import { normRelu } from './norm.js';
 
 export interface MobileStyleNetOptions {
   /** Generator for the initial conv weights (default: the global one). */
@@ -63,8 +64,8 @@ export class SeparableBlock extends Module {
   }
   forward(x: Tensor): Tensor {
     const u = this.upsample === null ? x : this.upsample.forward(x);
-    const y = this.relu.forward(this.in1.forward(this.dw.forward(u)));
-    return this.relu.forward(this.in2.forward(this.pw.forward(y)));
+    const y = normRelu(this.in1, this.relu, this.dw.forward(u));
+    return normRelu(this.in2, this.relu, this.pw.forward(y));
   }
 }
 
@@ -89,9 +90,9 @@ export class InvertedResidual extends Module {
     this.relu = this.registerModule('relu', new ReLU());
   }
   forward(x: Tensor): Tensor {
-    let y = this.relu.forward(this.in1.forward(this.expand.forward(x)));
-    y = this.relu.forward(this.in2.forward(this.dw.forward(y)));
-    return x.add(this.in3.forward(this.project.forward(y)));
+    let y = normRelu(this.in1, this.relu, this.expand.forward(x));
+    y = normRelu(this.in2, this.relu, this.dw.forward(y));
+    return x.add(normRelu(this.in3, null, this.project.forward(y)));
   }
 }
 
@@ -126,7 +127,7 @@ export class MobileStyleNet extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.ndim !== 4 || x.shape[1] !== 3) throw new ShapeError(`MobileStyleNet: expected input [N, 3, H, W] (RGB 0–255), got ${fmt(x.shape)}`);
-    let y = this.relu.forward(this.in1.forward(this.conv1.forward(x)));
+    let y = normRelu(this.in1, this.relu, this.conv1.forward(x));
     y = this.down2.forward(this.down1.forward(y));
     for (const block of this.res) y = block.forward(y);
     y = this.up2.forward(this.up1.forward(y));

@@ -1,10 +1,15 @@
 // Instance norm for inference (no autograd): statistics in float64, then normalisation, affine and
-// the optional ReLU in one pass, IN PLACE. The differentiable path (F.instance_norm, then relu)
+// the optional ReLU in one pass, IN PLACE (instanceNormInference: the backend's plane_norm kernel;
+// normalizeInPlace: given statistics, for the tiled runner). The differentiable path (F.instance_norm, then relu)
 // makes four passes and allocates three tensors; on a large image each fresh allocation costs as
 // much as the pass itself (page faults), so this one reads the activation twice and overwrites it.
 // Callers pass a conv output that nothing else holds. Used by the networks' forward under noGrad
 // and by the tiled runner, which feeds in global statistics.
 import { Tensor } from '../tensor.js';
+import { kernels } from '../backend.js';
+import { isGradEnabled } from '../autograd.js';
+import type { InstanceNorm2d } from '../nn/norm.js';
+import type { ReLU } from '../nn/activation.js';
 import { fmt, ShapeError } from '../shape.js';
 
 export interface ChannelStats {
@@ -86,10 +91,27 @@ export function normalizeInPlace(x: Tensor, stats: ChannelStats, p: NormParams, 
   return x;
 }
 
-/** Instance norm (+ ReLU) of x [N, C, H, W] with each image's own statistics, in place, for inference. */
+/**
+ * Instance norm (+ ReLU) of x [N, C, H, W] with each image's own statistics, in place, for inference:
+ * the backend's plane_norm kernel (two float64 passes for μ and σ², one for the affine and ReLU).
+ */
 export function instanceNormInference(x: Tensor, p: NormParams, relu: boolean): Tensor {
   if (x.ndim !== 4 || x.shape[2] * x.shape[3] <= 1) throw new ShapeError(`instance norm: expected [N, C, H, W] with more than 1 spatial element, got ${fmt(x.shape)}`);
-  const acc = new MomentAccumulator(x.shape[0] * x.shape[1]);
-  acc.add(x.data, x.shape[2] * x.shape[3]);
-  return normalizeInPlace(x, acc.result(), p, relu);
+  const [n, c, h, w] = x.shape, len = c * h * w, k = kernels();
+  const mean = new Float32Array(c), istd = new Float32Array(c);
+  for (let i = 0; i < n; i++) {
+    const image = x.data.subarray(i * len, (i + 1) * len);
+    k.plane_norm(image, c, h * w, p.weight?.data ?? null, p.bias?.data ?? null, p.eps, relu, image, null, mean, istd);
+  }
+  return x;
+}
+
+/**
+ * norm then relu (when given) of a fresh conv output x: under noGrad one fused kernel call that
+ * overwrites x; else (or on a shape the module will reject with its own error) the modules.
+ */
+export function normRelu(norm: InstanceNorm2d, relu: ReLU | null, x: Tensor): Tensor {
+  if (!isGradEnabled() && x.ndim === 4 && x.shape[1] === norm.num_features) return instanceNormInference(x, norm, relu !== null);
+  const y = norm.forward(x);
+  return relu === null ? y : relu.forward(y);
 }

@@ -20,18 +20,11 @@ import { ReLU } from '../nn/activation.js';
 import { fmt, ShapeError } from '../shape.js';
 import { isGradEnabled } from '../autograd.js';
 import type { FastStyleNet, TileLayer, TilePlan } from './tiled.js';
-import { instanceNormInference } from './norm.js';
+import { normRelu } from './norm.js';
 
 export interface TransformerNetOptions {
   /** Generator for the initial conv weights (default: the global one). */
   rng?: Rng;
-}
-
-/** norm then relu (when given): the modules while recording gradients, one fused pass under noGrad. */
-function normRelu(norm: InstanceNorm2d, relu: ReLU | null, x: Tensor): Tensor {
-  if (!isGradEnabled()) return instanceNormInference(x, norm, relu !== null);
-  const y = norm.forward(x);
-  return relu === null ? y : relu.forward(y);
 }
 
 /** ReflectionPad2d(k // 2) + Conv2d(k, stride): the example's ConvLayer. */

@@ -3,8 +3,10 @@
 // and batch norm's training forward when the batch is one image): for plane p, with μ its mean and
 // σ² its biased variance (two passes, float64 sums),
 //   istd[p] = 1/√(σ² + eps)        xhat = (x − μ)·istd        out = xhat·γ[p] + β[p]
-// γ = 1, β = 0 where weight / bias are null. mean[p] and istd[p] are written for the caller (running
-// statistics, backward); xhat too unless null. The WASM twin does the final pass in float32 lanes,
+// γ = 1, β = 0 where weight / bias are null; relu: out = max(xhat·γ[p] + β[p], 0) (the fused inference
+// path of instance norm + ReLU). mean[p] and istd[p] are written for the caller (running statistics,
+// backward); xhat too unless null (before γ, β and the ReLU). out may be x (the last pass reads x[j]
+// before it writes out[j]). The WASM twin does the final pass in float32 lanes,
 // so the paths agree to float32 rounding, not bit for bit.
 
 /**
@@ -29,7 +31,7 @@ export function runSum(x: Float32Array, start: number, len: number, mu: number, 
 }
 
 export function plane_norm(
-  x: Float32Array, planes: number, s: number, weight: Float32Array | null, bias: Float32Array | null, eps: number,
+  x: Float32Array, planes: number, s: number, weight: Float32Array | null, bias: Float32Array | null, eps: number, relu: boolean,
   out: Float32Array, xhat: Float32Array | null, mean: Float32Array, istd: Float32Array,
 ): void {
   for (let p = 0, o = 0; p < planes; p++, o += s) {
@@ -40,7 +42,7 @@ export function plane_norm(
     for (let j = o; j < o + s; j++) {
       const h = (x[j] - mu) * is;
       if (xhat !== null) xhat[j] = h;
-      out[j] = h * g + b;
+      out[j] = relu ? Math.max(h * g + b, 0) : h * g + b;
     }
   }
 }

@@ -59,7 +59,7 @@ export const batch_norm = defineOp({
     const invstd = new Float32Array(c);
     if (training && n === 1 && rm === undefined) {
       // one image, no running statistics (instance norm's view [1, N·C, S]): contiguous planes, the backend's kernel
-      kernels().plane_norm(src, c, s, weight?.data ?? null, bias?.data ?? null, eps, out, keep ? xhat : null, new Float32Array(c), invstd);
+      kernels().plane_norm(src, c, s, weight?.data ?? null, bias?.data ?? null, eps, false, out, keep ? xhat : null, new Float32Array(c), invstd);
       return { out: new Tensor(out, x.shape), saved: { xhat: keep ? new Tensor(xhat, x.shape) : null, invstd: new Tensor(invstd, [c]) } };
     }
     for (let ch = 0; ch < c; ch++) {

@@ -166,7 +166,7 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
     },
 
     // Memory-bound (three passes over x): one thread.
-    plane_norm(x, planes, s, weight, bias, eps, out, xhat, mean, istd) {
+    plane_norm(x, planes, s, weight, bias, eps, relu, out, xhat, mean, istd) {
       const n = planes * s;
       need('plane_norm', 'x', x, n);
       need('plane_norm', 'out', out, n);
@@ -176,7 +176,7 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       const ops = [operand(x, n, 'in'), operand(out, n, 'out'), operand(xhat, xhat === null ? 0 : n, 'out'), operand(mean, planes, 'out'),
         operand(istd, planes, 'out'), operand(weight, weight === null ? 0 : planes, 'in'), operand(bias, bias === null ? 0 : planes, 'in')];
       marshal(ex, heap, ops, ([px, po, ph, pm, pi, pg, pb]) => {
-        ex.plane_norm(px, planes, s, weight === null ? 0 : pg, bias === null ? 0 : pb, eps, po, xhat === null ? 0 : ph, pm, pi);
+        ex.plane_norm(px, planes, s, weight === null ? 0 : pg, bias === null ? 0 : pb, eps, relu ? 1 : 0, po, xhat === null ? 0 : ph, pm, pi);
       });
     },
 

@@ -1,6 +1,7 @@
 // The light style network: parameter count from the layer plan, output geometry (H' = 4·ceil(H/4)
 // like TransformerNet), depthwise convolutions really are depthwise, every parameter gets a
-// gradient, and the residual blocks add their input back.
+// gradient, the residual blocks add their input back, and the fused inference path (noGrad: norm +
+// ReLU in one kernel call, in place) gives the recording path's numbers on both backends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor } from '../../src/tensor.js';
@@ -9,6 +10,7 @@ import { noGrad } from '../../src/autograd.js';
 import { Conv2d } from '../../src/nn/conv.js';
 import { MobileStyleNet, InvertedResidual } from '../../src/fast/mobile_net.js';
 import { TransformerNet } from '../../src/fast/transformer_net.js';
+import { withBackend } from '../helpers/backends.js';
 
 const count = (m: { parameters(): Tensor[] }) => m.parameters().reduce((a, p) => a + p.size, 0);
 
@@ -50,6 +52,23 @@ test('MobileStyleNet: output [N, 3, 4·ceil(H/4), 4·ceil(W/4)], batch items ind
   const tail = y.data.subarray(3 * 20 * 24);
   for (let i = 0; i < y1.size; i++) assert.ok(Math.abs(y1.data[i] - tail[i]) <= 1e-3 * (1 + Math.abs(tail[i])), `at ${i}: ${y1.data[i]} vs ${tail[i]}`);
   assert.throws(() => net.forward(Tensor.zeros([1, 1, 8, 8])), /MobileStyleNet: expected input \[N, 3, H, W\].*\[1, 1, 8, 8\]/);
+});
+
+test('MobileStyleNet: noGrad (fused norm + ReLU in place) matches the recording path, ts and wasm', () => {
+  const net = new MobileStyleNet({ rng: new Rng(8) });
+  // non-trivial γ and β (ones and zeros at init) so the affine and the ReLU's cut both matter
+  const rng = new Rng(9);
+  for (const [name, p] of net.namedParameters()) if (/\.in\d\.|^in1\./.test(name)) p.data.set(Tensor.randn(p.shape, { rng, mean: name.endsWith('weight') ? 1 : 0, std: 0.5 }).data);
+  const x = Tensor.rand([2, 3, 12, 16], { rng: new Rng(10), high: 255 });
+  for (const backend of ['ts', 'wasm'] as const) {
+    withBackend(backend, () => {
+      const want = net.forward(x), got = noGrad(() => net.forward(x));
+      assert.ok(want.requiresGrad && !got.requiresGrad);
+      let worst = 0;
+      for (let i = 0; i < want.size; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]) / (1 + Math.abs(want.data[i])));
+      assert.ok(worst < 1e-4, `${backend}: fused and recorded outputs differ by ${worst}`);
+    });
+  }
 });
 
 test('MobileStyleNet: every parameter receives a gradient', () => {

@@ -1,6 +1,7 @@
 // plane_norm: TS reference (float64) vs WASM SIMD / scalar / relaxed / debug (final pass in float32
-// lanes) on plane counts and sizes around the f32x4 width, with and without γ, β and xhat; plus a
-// plane by hand, a constant plane (σ² = 0: eps keeps it finite) and short arrays refused.
+// lanes) on plane counts and sizes around the f32x4 width, with and without γ, β, xhat and the ReLU,
+// out apart from x or x itself; plus a plane by hand, a constant plane (σ² = 0: eps keeps it finite),
+// the ReLU's +0 and NaN, and short arrays refused.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -10,28 +11,30 @@ import { expectClose, fcParams, reference, wasmPaths } from './paths.js';
 
 const allPaths: [string, Kernels][] = [['ts', reference], ...wasmPaths];
 
-interface Case { planes: number; s: number; x: Float32Array; weight: Float32Array | null; bias: Float32Array | null; xhat: boolean; eps: number }
+interface Case { planes: number; s: number; x: Float32Array; weight: Float32Array | null; bias: Float32Array | null; xhat: boolean; eps: number; relu: boolean; inPlace: boolean }
 
-const caseArb = fc.record({ planes: fc.integer({ min: 1, max: 5 }), s: fc.constantFrom(2, 3, 4, 5, 7, 8, 9, 16, 17, 33), xhat: fc.boolean(), eps: fc.constantFrom(1e-5, 1e-3) })
+const caseArb = fc.record({ planes: fc.integer({ min: 1, max: 5 }), s: fc.constantFrom(2, 3, 4, 5, 7, 8, 9, 16, 17, 33), xhat: fc.boolean(), eps: fc.constantFrom(1e-5, 1e-3), relu: fc.boolean(), inPlace: fc.boolean() })
   .chain((r) => fc.record({
-    planes: fc.constant(r.planes), s: fc.constant(r.s), xhat: fc.constant(r.xhat), eps: fc.constant(r.eps),
+    planes: fc.constant(r.planes), s: fc.constant(r.s), xhat: fc.constant(r.xhat), eps: fc.constant(r.eps), relu: fc.constant(r.relu), inPlace: fc.constant(r.inPlace),
     x: f32Array(r.planes * r.s, -3, 5), // an offset mean, so (x − μ) matters
     weight: fc.option(f32Array(r.planes), { nil: null }), bias: fc.option(f32Array(r.planes), { nil: null }),
   }));
 
 function run(k: Kernels, c: Case) {
-  const n = c.planes * c.s, out = new Float32Array(n).fill(NaN), xhat = c.xhat ? new Float32Array(n).fill(NaN) : null;
+  const n = c.planes * c.s, xhat = c.xhat ? new Float32Array(n).fill(NaN) : null;
+  const x = c.inPlace ? c.x.slice() : c.x, out = c.inPlace ? x : new Float32Array(n).fill(NaN);
   const mean = new Float32Array(c.planes).fill(NaN), istd = new Float32Array(c.planes).fill(NaN);
-  k.plane_norm(c.x, c.planes, c.s, c.weight, c.bias, c.eps, out, xhat, mean, istd);
+  k.plane_norm(x, c.planes, c.s, c.weight, c.bias, c.eps, c.relu, out, xhat, mean, istd);
   return { out, xhat, mean, istd };
 }
 
 describe('plane_norm property: TS reference vs WASM', () => {
-  it('random planes, affine or not, with or without xhat: every output within float32 rounding', () => {
+  it('random planes, affine or not, with or without xhat and ReLU, in place or not: every output within float32 rounding', () => {
     fc.assert(fc.property(caseArb, (c) => {
       const ref = run(reference, c);
       for (const [name, k] of wasmPaths) {
-        const got = run(k, c), what = `${name} planes ${c.planes} s ${c.s}`;
+        const got = run(k, c), what = `${name} planes ${c.planes} s ${c.s} relu ${c.relu} in place ${c.inPlace}`;
+        if (c.relu) assert.ok(got.out.every((v) => v >= 0), `${what}: a negative output after the ReLU`);
         // |xhat| ≤ √s, so a few float32 ulps of that scale
         expectClose(got.out, ref.out, (r) => 1e-5 * (Math.abs(r) + Math.sqrt(c.s)), `${what} out`);
         if (c.xhat) expectClose(got.xhat!, ref.xhat!, () => 1e-5 * Math.sqrt(c.s), `${what} xhat`);
@@ -47,7 +50,7 @@ describe('plane_norm property: TS reference vs WASM', () => {
     const want = Float32Array.from(x, (v) => (v - 3.2) * is * 2 + 1);
     for (const [name, k] of allPaths) {
       const out = new Float32Array(5), mean = new Float32Array(1), istd = new Float32Array(1);
-      k.plane_norm(x, 1, 5, Float32Array.of(2), Float32Array.of(1), 1e-5, out, null, mean, istd);
+      k.plane_norm(x, 1, 5, Float32Array.of(2), Float32Array.of(1), 1e-5, false, out, null, mean, istd);
       expectClose(out, want, () => 1e-6, `${name} out`);
       assert.ok(Math.abs(mean[0] - 3.2) < 1e-6 && Math.abs(istd[0] - is) < 1e-6, `${name}: mean ${mean[0]}, istd ${istd[0]}`);
     }
@@ -56,12 +59,25 @@ describe('plane_norm property: TS reference vs WASM', () => {
   it('a constant plane normalises to β (σ² = 0, eps keeps 1/σ finite); short arrays are refused', () => {
     for (const [name, k] of allPaths) {
       const out = new Float32Array(6), istd = new Float32Array(1);
-      k.plane_norm(new Float32Array(6).fill(7), 1, 6, null, Float32Array.of(0.5), 1e-5, out, null, new Float32Array(1), istd);
+      k.plane_norm(new Float32Array(6).fill(7), 1, 6, null, Float32Array.of(0.5), 1e-5, false, out, null, new Float32Array(1), istd);
       assert.deepEqual([...out], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5], name);
       assert.ok(Math.abs(istd[0] - 1 / Math.sqrt(1e-5)) < 1e-2, `${name}: istd ${istd[0]}`);
     }
     for (const [name, k] of wasmPaths) {
-      assert.throws(() => k.plane_norm(new Float32Array(5), 2, 3, null, null, 1e-5, new Float32Array(6), null, new Float32Array(2), new Float32Array(2)), /plane_norm: x has 5 elements, the call reads 6/, name);
+      assert.throws(() => k.plane_norm(new Float32Array(5), 2, 3, null, null, 1e-5, false, new Float32Array(6), null, new Float32Array(2), new Float32Array(2)), /plane_norm: x has 5 elements, the call reads 6/, name);
+    }
+  });
+
+  it('the ReLU: negatives become +0 (not −0), NaN stays NaN, the pre-ReLU xhat is kept', () => {
+    for (const [name, k] of allPaths) {
+      // plane 0 = [−1, 1, −1, 1, −1, 1, −1, 1] (μ 0, σ 1): xhat ±1, out = max(±1·2 − 1, 0) = [0, 1, …]; plane 1 holds a NaN
+      const x = Float32Array.of(-1, 1, -1, 1, -1, 1, -1, 1, 0, 1, 2, NaN, 4, 5, 6, 7), out = new Float32Array(16), xhat = new Float32Array(16);
+      k.plane_norm(x, 2, 8, Float32Array.of(2, 1), Float32Array.of(-1, 0), 0, true, out, xhat, new Float32Array(2), new Float32Array(2));
+      for (let j = 0; j < 8; j++) {
+        assert.ok(Object.is(out[j], j % 2 === 0 ? 0 : 1), `${name}: out[${j}] = ${Object.is(out[j], -0) ? '-0' : out[j]}`);
+        assert.equal(xhat[j], x[j], `${name}: xhat[${j}]`);
+      }
+      assert.ok(out.subarray(8).every(Number.isNaN), `${name}: a NaN plane stays NaN through the ReLU`);
     }
   });
 });
