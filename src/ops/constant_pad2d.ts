@@ -8,6 +8,7 @@
 import { Tensor } from '../tensor.js';
 import { fmt, ShapeError } from '../shape.js';
 import { defineOp, type UnaryOp } from './op.js';
+import { resultArray } from '../backend.js';
 
 export interface ConstantPad2dAttrs {
   padding: number[];
@@ -29,15 +30,20 @@ export const constant_pad2d: UnaryOp<ConstantPad2dAttrs> = defineOp({
     const ho = h + t + b, wo = w + l + r;
     if (ho < 0 || wo < 0) throw new ShapeError(`constant_pad2d: padding ${JSON.stringify(padding)} crops more than the plane ${h}×${w} of input ${fmt(x.shape)}`);
     const planes = h * w === 0 ? 0 : x.size / (h * w);
-    const out = new Float32Array(planes * ho * wo);
-    if (value !== 0) out.fill(value);
-    // Output rows/columns that read x: [i0, i1) × [j0, j1).
-    const i0 = Math.max(t, 0), i1 = Math.min(ho, h + t), j0 = Math.max(l, 0), j1 = Math.min(wo, w + l);
+    const out = resultArray(planes * ho * wo); // every element is written below
+    // Output rows/columns that read x: [i0, i1) × [j0, j1) (empty when a crop removes the plane).
+    const i0 = Math.max(t, 0), i1 = Math.min(ho, h + t), j0 = Math.max(l, 0), j1 = Math.max(j0, Math.min(wo, w + l));
     const src = x.data;
-    for (let p = 0; p < planes; p++) {
-      for (let i = i0; i < i1; i++) {
-        const s = (p * h + i - t) * w - l, o = (p * ho + i) * wo;
-        for (let j = j0; j < j1; j++) out[o + j] = src[s + j];
+    for (let p = 0, o = 0; p < planes; p++) {
+      for (let i = 0; i < ho; i++, o += wo) {
+        if (i < i0 || i >= i1 || j1 === j0) {
+          out.fill(value, o, o + wo);
+          continue;
+        }
+        const s = (p * h + i - t) * w - l;
+        out.fill(value, o, o + j0);
+        out.set(src.subarray(s + j0, s + j1), o + j0);
+        out.fill(value, o + j1, o + wo);
       }
     }
     return new Tensor(out, [...x.shape.slice(0, -2), ho, wo]);

@@ -7,6 +7,7 @@
 import { Tensor } from '../tensor.js';
 import { fmt, ShapeError } from '../shape.js';
 import { defineOp } from './op.js';
+import { resultArray } from '../backend.js';
 import { reflection_pad2d_backward } from './reflection_pad2d_backward.js';
 
 export interface ReflectionPad2dAttrs {
@@ -44,7 +45,7 @@ export const reflection_pad2d = defineOp({
     const [h, w] = x.shape.slice(-2);
     const [l, r, t, b] = reflectPads('reflection_pad2d', padding, h, w);
     const ho = h + t + b, wo = w + l + r, planes = x.size / (h * w);
-    const out = new Float32Array(planes * ho * wo), src = x.data;
+    const out = resultArray(planes * ho * wo), src = x.data; // every element is written below
     const col = Int32Array.from({ length: wo }, (_, j) => reflect(j - l, w));
     let o = 0;
     for (let p = 0; p < planes; p++) {

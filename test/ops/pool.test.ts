@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor } from '../../src/tensor.js';
 import { F } from '../../src/ops/index.js';
-import { grad } from '../../src/autograd.js';
+import { grad, noGrad } from '../../src/autograd.js';
+import { setResultPoison } from '../../src/backend.js';
 import { Rng } from '../../src/rng.js';
 
 const t = (shape: number[], values: number[]) => Tensor.from(values, shape);
@@ -145,6 +146,23 @@ test('upsample_nearest2d repeats each pixel sh×sw times; gradient sums each blo
   // block (0,0) holds upstream 0,1,2,6,7,8 → 24; (0,1): 3,4,5,9,10,11 → 42; (1,0) +72 → 96; (1,1) → 114
   near(gx, [24, 42, 96, 114]);
   assert.throws(() => F.upsample_nearest2d(x, { scale_factor: 1.5 }), RangeError);
+});
+
+test('upsample_nearest2d without a graph (its direct pass, results poisoned) matches the recorded composite', () => {
+  const rng = new Rng(11);
+  setResultPoison(true);
+  try {
+    for (const [shape, sf] of [[[2, 3, 5, 7], [2, 3]], [[1, 2, 1, 1], [3, 1]], [[1, 1, 4, 3], [1, 2]]] as [number[], [number, number]][]) {
+      const x = Tensor.randn(shape, { rng });
+      const direct = noGrad(() => F.upsample_nearest2d(x, { scale_factor: sf }));
+      const recorded = F.upsample_nearest2d(x.detach().requiresGrad_(), { scale_factor: sf });
+      assert.ok(recorded.requiresGrad && !direct.requiresGrad);
+      assert.deepEqual(direct.shape, recorded.shape);
+      assert.deepEqual([...direct.data], [...recorded.data], `shape ${shape} × ${sf}`);
+    }
+  } finally {
+    setResultPoison(false);
+  }
 });
 
 test('pool errors name the op and the shapes', () => {
