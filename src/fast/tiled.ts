@@ -24,6 +24,7 @@
 import { Tensor } from '../tensor.js';
 import { F } from '../ops/index.js';
 import { noGrad } from '../autograd.js';
+import { resultScope } from '../backend.js';
 import { fmt, ShapeError } from '../shape.js';
 import { deconvSameBefore, samePadding, tanhTo255 } from './engstrom.js';
 import { MomentAccumulator, normalizeInPlace, type ChannelStats } from './norm.js';
@@ -260,6 +261,11 @@ function reflectTo(x: Tensor, h: number, w: number): Tensor {
   return y;
 }
 
+/** x's values in a fresh plain array (slice makes a non-shared copy, whatever x's storage). */
+function copyOut(x: Tensor): Tensor {
+  return new Tensor(x.data.slice(), x.shape);
+}
+
 /** The smallest padded side a network with this size multiple runs on (Johnson's 9×9 reflection needs 5). */
 const MIN_SIDE = 8;
 
@@ -278,12 +284,11 @@ export function stylize(net: FastStyleNet, x: Tensor, opts: StylizeOptions = {})
   const plan = tileSize > 0 && (h > tileSize || w > tileSize) ? net.tilePlan?.() : undefined;
   return noGrad(() => {
     const xp = reflectTo(x, to(h), to(w));
-    let y: Tensor;
-    if (plan === undefined) y = net.forward(xp);
-    else {
-      y = runTiled(plan, n === 1 ? xp : F.narrow(xp, { dim: 0, start: 0, length: 1 }), { tileSize, onProgress: opts.onProgress });
-      for (let i = 1; i < n; i++) y = F.cat(y, runTiled(plan, F.narrow(xp, { dim: 0, start: i, length: 1 }), { tileSize, onProgress: opts.onProgress }), { dim: 0 });
-    }
+    // Whole: every intermediate lives in the kernels' memory for the call only (resultScope: no
+    // copies in and out of each kernel), the cropped output is copied out before the scope ends.
+    if (plan === undefined) return resultScope(() => copyOut(crop(net.forward(xp), [0, h], [0, w])));
+    let y = runTiled(plan, n === 1 ? xp : F.narrow(xp, { dim: 0, start: 0, length: 1 }), { tileSize, onProgress: opts.onProgress });
+    for (let i = 1; i < n; i++) y = F.cat(y, runTiled(plan, F.narrow(xp, { dim: 0, start: i, length: 1 }), { tileSize, onProgress: opts.onProgress }), { dim: 0 });
     return crop(y, [0, h], [0, w]);
   });
 }

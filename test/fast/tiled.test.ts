@@ -11,6 +11,7 @@ import { runTiled, stylize, type FastStyleNet, type TileProgress } from '../../s
 import { fastNetFromWeights } from '../../src/fast/load.js';
 import { readWeights } from '../../src/node/weights.js';
 import { withBackend } from '../helpers/backends.js';
+import { setNumThreads, setResultPoison } from '../../src/backend.js';
 import { needsShared, sharedDir } from '../helpers/shared.js';
 import { maxAbs, maxAbsDiff, randomEngstrom, randomTransformer } from './helpers.js';
 
@@ -66,6 +67,28 @@ test('stylize keeps any input size (odd, tiny, non-multiples of 4) and batches',
   }
   assert.throws(() => stylize(net, Tensor.zeros([1, 3, 1, 9])), /stylize: image 9×1 is too small/);
   assert.throws(() => stylize(net, Tensor.zeros([1, 1, 9, 9])), /stylize: expected images \[N, 3, H, W\]/);
+});
+
+test('stylize runs the whole network in a result scope: its output outlives the scope (freed blocks poisoned) and equals the unscoped forward', () => {
+  const net = randomEngstrom(8);
+  const x = image(24, 20, 9);
+  setResultPoison(true);
+  try {
+    for (const threads of [1, 2]) {
+      withBackend('wasm', () => {
+        setNumThreads(threads);
+        try {
+          const y = stylize(net, x), want = noGrad(() => net.forward(x));
+          stylize(net, image(24, 20, 10)); // reuses the freed blocks: a result left in them would change
+          assert.deepEqual([...y.data], [...want.data], `${threads} thread(s)`);
+        } finally {
+          setNumThreads(1);
+        }
+      });
+    }
+  } finally {
+    setResultPoison(false);
+  }
 });
 
 test('stylize tiles a batch image by image: each equals its whole run', () => {
