@@ -78,16 +78,15 @@ export function ganstyleConv2d(c: ConvCase): Runner {
 }
 
 /**
- * The conv kernel alone (backend.kernels().conv, the op's forward) on operands resident in the pool's
- * memory (backend.allocate), as a peer's tensors live in its WASM heap: the op's row minus copying
- * x in and y out (3→64 at 256², y 16.8 MB: 6.8 ms for the op, 5.4–5.6 for the kernel, one thread).
+ * The F.conv2d op as a model's layer runs it in a training or stylisation step, and as a peer's op
+ * runs: x and the weight resident in the pool's memory (backend.allocate), the result made there in a
+ * result scope and freed when it ends. The plain row above also copies x in and y out (3→64 at 256²:
+ * y is 16.8 MB, ≈ 1.1-1.4 ms of a 6.6-7.2 ms op at one thread, measured).
  */
 export function ganstyleConvResident(c: ConvCase): Runner {
   const { x, w } = operands(c, 1);
-  const g = { n: 1, cin: c.cin, h: c.size, w: c.size, cout: c.cout, ho: c.size, wo: c.size, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
-  const [xr, wr, y] = [backend.residentCopy(x.data), backend.residentCopy(w.data), backend.allocate(c.cout * c.size * c.size)];
-  const k = backend.kernels();
-  return { run: () => k.conv('forward', xr, wr, g, y), dispose: () => {} };
+  const [xr, wr] = [new Tensor(backend.residentCopy(x.data), x.shape), new Tensor(backend.residentCopy(w.data), w.shape)];
+  return { run: () => backend.resultScope(() => void F.conv2d(xr, wr, null, { padding: 1 })), dispose: () => {} };
 }
 
 /** ganstyle's conv2d backward ops: ∂x = conv_transpose2d(dy, w), ∂w = conv2d_weight(x, dy). */
