@@ -36,27 +36,32 @@ export type LayerLossFn = (h: Tensor, wantGrad: boolean) => LayerGradFn | null;
 /** Told the bytes of each array the chain has stopped using (e.g. to collect garbage every so many MB). */
 export type ReleaseHook = (bytes: number) => void;
 
+// NOTE: reluInPlace and maskInPlace are branch-free (an activation's signs are a coin toss for the
+// branch predictor): the float's bits are ANDed with 0 or −1 through an Int32Array view of the same
+// memory, which leaves the value or writes +0.
+
 /** d = max(d, 0); bit j of mask (byte j >> 3, bit j & 7) set where d[j] > 0 (NaN → 0, as the relu op). */
 function reluInPlace(d: Float32Array, mask: Uint8Array | null): void {
-  const n = d.length;
+  const n = d.length, bits = new Int32Array(d.buffer, d.byteOffset, n);
   if (mask === null) {
-    for (let j = 0; j < n; j++) if (!(d[j] > 0)) d[j] = 0;
+    for (let j = 0; j < n; j++) bits[j] &= -+(d[j] > 0);
     return;
   }
   for (let b = 0, j = 0; j < n; b++) {
-    let bits = 0;
+    let m = 0;
     for (let k = 0, end = Math.min(n, j + 8); j < end; j++, k++) {
-      if (d[j] > 0) bits |= 1 << k;
-      else d[j] = 0;
+      const pos = +(d[j] > 0);
+      m |= pos << k;
+      bits[j] &= -pos;
     }
-    mask[b] = bits;
+    mask[b] = m;
   }
 }
 
 /** g[j] = 0 where bit j of mask is clear. */
 function maskInPlace(g: Float32Array, mask: Uint8Array): void {
-  const n = g.length;
-  for (let j = 0; j < n; j++) if ((mask[j >> 3] & (1 << (j & 7))) === 0) g[j] = 0;
+  const n = g.length, bits = new Int32Array(g.buffer, g.byteOffset, n);
+  for (let j = 0; j < n; j++) bits[j] &= -((mask[j >> 3] >> (j & 7)) & 1);
 }
 
 function addInPlace(a: Float32Array, b: Float32Array): void {
