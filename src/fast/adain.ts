@@ -24,7 +24,7 @@ import { Upsample } from '../nn/upsampling.js';
 import { Adam } from '../optim/adam.js';
 import { vggLayout, type VGG } from '../style/vgg.js';
 import { originalColors } from '../style/colors.js';
-import { CropSampler, checkFinite, restoreState, snapshotState, type TrainerState } from './train.js';
+import { CropSampler, checkFinite, restoreState, scopedStep, snapshotState, type TrainerState } from './train.js';
 
 /** Per sample and channel: mean and √(biased variance + eps) over H×W, each [N, C, 1, 1]. */
 export function meanStd(f: Tensor, eps = 1e-5): { mean: Tensor; std: Tensor } {
@@ -223,16 +223,19 @@ export class AdainTrainer {
     return { loss, content: content.data[0], style: style!.data[0] };
   }
 
+  /** One Adam step of the decoder on fresh crops, in a result scope (train.ts scopedStep). */
   trainStep(): AdainStepStats {
-    const x = this.contentCrops.next(this.config.batchSize), s = this.styleCrops.next(this.config.batchSize);
-    const { loss, content, style } = this.evaluate(x, s);
-    const total = loss.data[0];
-    checkFinite(this.step + 1, total, `content ${content}, style ${style}`);
-    this.opt.zeroGrad();
-    loss.backward();
-    this.opt.step();
-    this.step++;
-    return { step: this.step, content, style, total };
+    return scopedStep(this.opt, () => {
+      const x = this.contentCrops.next(this.config.batchSize), s = this.styleCrops.next(this.config.batchSize);
+      const { loss, content, style } = this.evaluate(x, s);
+      const total = loss.data[0];
+      checkFinite(this.step + 1, total, `content ${content}, style ${style}`);
+      this.opt.zeroGrad();
+      loss.backward();
+      this.opt.step();
+      this.step++;
+      return { step: this.step, content, style, total };
+    });
   }
 
   stylizer(): AdainStylizer {

@@ -11,6 +11,7 @@ import { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd.js';
 import { Rng } from '../rng.js';
 import { Adam, type AdamOptions } from '../optim/adam.js';
+import { resultScope } from '../backend.js';
 import type { OptimizerStateDict } from '../optim/optimizer.js';
 import type { Module } from '../nn/module.js';
 import { fmt, ShapeError } from '../shape.js';
@@ -164,16 +165,22 @@ export class FastTrainer {
     return this.crops.next(this.config.batchSize);
   }
 
-  /** One Adam step on a fresh batch; throws NonFiniteLossError (naming the step) when the loss is NaN or infinite. */
+  /**
+   * One Adam step on a fresh batch; throws NonFiniteLossError (naming the step) when the loss is NaN
+   * or infinite. Runs in a result scope (scopedStep): the graph keeps every activation alive until
+   * the backward anyway, and the kernels then read and write them in place.
+   */
   trainStep(): FastStepStats {
-    const x = this.nextBatch();
-    const { loss, terms } = this.loss.evaluate(this.net.forward(x), x);
-    checkFinite(this.step + 1, terms.total, `content ${terms.content}, style ${terms.style}, tv ${terms.tv}`);
-    this.opt.zeroGrad();
-    loss.backward();
-    this.opt.step();
-    this.step++;
-    return { step: this.step, ...terms };
+    return scopedStep(this.opt, () => {
+      const x = this.nextBatch();
+      const { loss, terms } = this.loss.evaluate(this.net.forward(x), x);
+      checkFinite(this.step + 1, terms.total, `content ${terms.content}, style ${terms.style}, tv ${terms.tv}`);
+      this.opt.zeroGrad();
+      loss.backward();
+      this.opt.step();
+      this.step++;
+      return { step: this.step, ...terms };
+    });
   }
 
   /** The network's output for RGB 0–255 images [N, 3, H, W], without a graph. */
@@ -191,6 +198,21 @@ export class FastTrainer {
     restoreState('FastTrainer', s, this.config, [this.crops], this.net, this.opt, this.rng);
     this.step = s.step;
   }
+}
+
+/**
+ * A training step whose tensors all die with it (it returns numbers; the parameters and the
+ * optimizer's state live in resident storage, not in the scope): run in a result scope (no copies
+ * between kernels), the gradients cleared at the end since their storage goes with the scope.
+ */
+export function scopedStep<T>(opt: Adam, step: () => T): T {
+  return resultScope(() => {
+    try {
+      return step();
+    } finally {
+      opt.zeroGrad();
+    }
+  });
 }
 
 /** Throws NonFiniteLossError naming the step when the loss is NaN or infinite. */

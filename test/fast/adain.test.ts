@@ -13,6 +13,8 @@ import { CAFFE_RGB, VGG } from '../../src/style/vgg.js';
 import { adain, AdainDecoder, AdainStylizer, AdainTrainer, defaultAdainLayer, deprocess, meanStd, type AdainTrainConfig } from '../../src/fast/adain.js';
 import { originalColors } from '../../src/style/colors.js';
 import { parseFastState, serializeFastState } from '../../src/fast/checkpoint.js';
+import { setNumThreads, setResultPoison } from '../../src/backend.js';
+import { withBackend } from '../helpers/backends.js';
 
 const vgg = new VGG('vgg19', { convLayers: 5, preprocessing: CAFFE_RGB });
 vgg.eval();
@@ -88,4 +90,23 @@ test('AdainTrainer: the loss goes down; resume is bit-exact', () => {
   assert.deepEqual(c.decoder.parameters().map((p) => Array.from(p.data)), a.decoder.parameters().map((p) => Array.from(p.data)));
   assert.throws(() => new AdainTrainer({ ...config, crop: 18 }, vgg, content, styles), /multiple of 4/);
   assert.throws(() => new AdainTrainer(config, vgg, content, []), /no style images/);
+});
+
+test('AdainTrainer: a step runs in a result scope — poisoned freed blocks give the same run at 2 threads', () => {
+  const content = [img(20, 24), img(24, 20)], styles = [img(20, 20), img(22, 26)];
+  const config = { layer: 'relu3_1', crop: 16, batchSize: 2, lr: 1e-3, seed: 6 };
+  const run = (threads: number, poison: boolean) => withBackend('wasm', () => {
+    setNumThreads(threads);
+    setResultPoison(poison);
+    try {
+      const t = new AdainTrainer(config, vgg, content, styles);
+      return { stats: [1, 2, 3].map(() => t.trainStep()), params: t.decoder.parameters().map((p) => Array.from(p.data)) };
+    } finally {
+      setResultPoison(false);
+      setNumThreads(1);
+    }
+  });
+  const want = run(1, false);
+  assert.ok(want.stats.every((s) => Number.isFinite(s.total)));
+  assert.deepEqual(run(2, true), want);
 });

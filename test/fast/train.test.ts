@@ -11,6 +11,8 @@ import { CAFFE_RGB, VGG } from '../../src/style/vgg.js';
 import { PerceptualLoss } from '../../src/fast/perceptual.js';
 import { FastTrainer, fastTrainConfig, NonFiniteLossError, type FastTrainConfig } from '../../src/fast/train.js';
 import { parseFastState, serializeFastState } from '../../src/fast/checkpoint.js';
+import { setNumThreads, setResultPoison } from '../../src/backend.js';
+import { withBackend } from '../helpers/backends.js';
 
 function tinyVgg(): VGG {
   const vgg = new VGG('vgg19', { convLayers: 4, preprocessing: CAFFE_RGB });
@@ -112,6 +114,26 @@ test('FastTrainer: training lowers the perceptual loss on a fixed batch (both ar
     const after = at();
     assert.ok(after < 0.7 * before, `${arch}: loss ${before} → ${after}`);
   }
+});
+
+test('FastTrainer: a step runs in a result scope — with freed blocks poisoned it gives the same run (nothing is used after its step), on 1 and 2 threads', () => {
+  const loss = makeLoss();
+  const run = (threads: number, poison: boolean) => withBackend('wasm', () => {
+    setNumThreads(threads);
+    setResultPoison(poison);
+    try {
+      const t = new FastTrainer(config, images, loss);
+      const stats = [1, 2, 3].map(() => t.trainStep());
+      assert.ok(t.net.parameters().every((p) => p.grad === null), 'the gradients went with the step');
+      return { stats, params: params(t) };
+    } finally {
+      setResultPoison(false);
+      setNumThreads(1);
+    }
+  });
+  const want = run(1, false);
+  assert.ok(want.stats.every((s) => Number.isFinite(s.total)));
+  for (const threads of [1, 2]) assert.deepEqual(run(threads, true), want, `${threads} thread(s), poisoned`);
 });
 
 test('FastTrainer: a diverging run stops with the step in the error', () => {
