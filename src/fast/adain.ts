@@ -24,6 +24,7 @@ import { Upsample } from '../nn/upsampling.js';
 import { Adam } from '../optim/adam.js';
 import { vggLayout, type VGG } from '../style/vgg.js';
 import { originalColors } from '../style/colors.js';
+import { resultScope } from '../backend.js';
 import { CropSampler, checkFinite, restoreState, scopedStep, snapshotState, type TrainerState } from './train.js';
 
 /** Per sample and channel: mean and √(biased variance + eps) over H×W, each [N, C, 1, 1]. */
@@ -120,7 +121,9 @@ export class AdainStylizer {
     if (w.some((v) => !Number.isFinite(v) || v < 0) || w.every((v) => v === 0)) throw new RangeError(`AdaIN: style weights must be finite, ≥ 0 and not all 0, got ${w.join(', ')}`);
     const wsum = w.reduce((a, b) => a + b, 0);
     if (content.ndim !== 4 || content.shape[0] !== 1 || content.shape[1] !== 3) throw new ShapeError(`AdaIN: the content image must be [1, 3, H, W], got ${fmt(content.shape)}`);
-    return noGrad(() => {
+    // in a result scope: the intermediates stay in the kernels' memory; the clamp (a typed array's
+    // map) and originalColors make plain arrays, so nothing returned lives in the scope
+    return noGrad(() => resultScope(() => {
       // pad to a multiple of the decoder's scale so the output covers the input, then crop back
       const [h, wd] = content.shape.slice(2), m = this.decoder.scale;
       const ph = (m - (h % m)) % m, pw = (m - (wd % m)) % m;
@@ -137,7 +140,7 @@ export class AdainStylizer {
       if (ph + pw > 0) y = F.narrow(F.narrow(y, { dim: 2, start: 0, length: h }), { dim: 3, start: 0, length: wd });
       y = new Tensor(y.data.map((v) => Math.min(255, Math.max(0, v))), y.shape);
       return opts.preserveColor ? originalColors(content, y) : y;
-    });
+    }));
   }
 }
 

@@ -261,8 +261,8 @@ function reflectTo(x: Tensor, h: number, w: number): Tensor {
   return y;
 }
 
-/** x's values in a fresh plain array (slice makes a non-shared copy, whatever x's storage). */
-function copyOut(x: Tensor): Tensor {
+/** x's values in a fresh plain array (slice makes a non-shared copy, whatever x's storage): a result leaving a result scope. */
+function plainCopy(x: Tensor): Tensor {
   return new Tensor(x.data.slice(), x.shape);
 }
 
@@ -286,7 +286,7 @@ export function stylize(net: FastStyleNet, x: Tensor, opts: StylizeOptions = {})
     const xp = reflectTo(x, to(h), to(w));
     // Whole: every intermediate lives in the kernels' memory for the call only (resultScope: no
     // copies in and out of each kernel), the cropped output is copied out before the scope ends.
-    if (plan === undefined) return resultScope(() => copyOut(crop(net.forward(xp), [0, h], [0, w])));
+    if (plan === undefined) return resultScope(() => plainCopy(crop(net.forward(xp), [0, h], [0, w])));
     let y = runTiled(plan, n === 1 ? xp : F.narrow(xp, { dim: 0, start: 0, length: 1 }), { tileSize, onProgress: opts.onProgress });
     for (let i = 1; i < n; i++) y = F.cat(y, runTiled(plan, F.narrow(xp, { dim: 0, start: i, length: 1 }), { tileSize, onProgress: opts.onProgress }), { dim: 0 });
     return crop(y, [0, h], [0, w]);

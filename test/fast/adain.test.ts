@@ -92,7 +92,7 @@ test('AdainTrainer: the loss goes down; resume is bit-exact', () => {
   assert.throws(() => new AdainTrainer(config, vgg, content, []), /no style images/);
 });
 
-test('AdainTrainer: a step runs in a result scope — poisoned freed blocks give the same run at 2 threads', () => {
+test('AdainTrainer steps and AdainStylizer.stylize run in result scopes — poisoned freed blocks give the same run and image at 2 threads', () => {
   const content = [img(20, 24), img(24, 20)], styles = [img(20, 20), img(22, 26)];
   const config = { layer: 'relu3_1', crop: 16, batchSize: 2, lr: 1e-3, seed: 6 };
   const run = (threads: number, poison: boolean) => withBackend('wasm', () => {
@@ -100,13 +100,15 @@ test('AdainTrainer: a step runs in a result scope — poisoned freed blocks give
     setResultPoison(poison);
     try {
       const t = new AdainTrainer(config, vgg, content, styles);
-      return { stats: [1, 2, 3].map(() => t.trainStep()), params: t.decoder.parameters().map((p) => Array.from(p.data)) };
+      const stats = [1, 2, 3].map(() => t.trainStep());
+      const image = t.stylizer().stylize(content[0], [styles[1]], { preserveColor: true });
+      return { stats, params: t.decoder.parameters().map((p) => Array.from(p.data)), image: Array.from(image.data) };
     } finally {
       setResultPoison(false);
       setNumThreads(1);
     }
   });
   const want = run(1, false);
-  assert.ok(want.stats.every((s) => Number.isFinite(s.total)));
+  assert.ok(want.stats.every((s) => Number.isFinite(s.total)) && want.image.every(Number.isFinite));
   assert.deepEqual(run(2, true), want);
 });
