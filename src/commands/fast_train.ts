@@ -5,7 +5,7 @@
 // OUT/ holds: checkpoint.safetensors, model.safetensors, log.jsonl, samples/step-NNNNNN.png,
 // samples.png (the last grid), curves.png.
 import path from 'node:path';
-import { setNumThreads, useBackend, type BackendName } from '../backend.js';
+import { setNumThreads, useBackend } from '../backend.js';
 import { Tensor } from '../tensor.js';
 import { centerCropSquare, encodeImage, makeGrid, resizeImage } from '../io/image.js';
 import { plotPng } from '../io/plot.js';

@@ -18,7 +18,6 @@ import { ReflectionPad2d } from '../nn/padding.js';
 import { Upsample } from '../nn/upsampling.js';
 import { ReLU } from '../nn/activation.js';
 import { fmt, ShapeError } from '../shape.js';
-import { isGradEnabled } from '../autograd.js';
 import type { FastStyleNet, TileLayer, TilePlan } from './tiled.js';
 import { normRelu } from './norm.js';
 

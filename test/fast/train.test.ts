@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor } from '../../src/tensor.js';
-import { Rng } from '../../src/rng.js';
 import { noGrad } from '../../src/autograd.js';
 import { CAFFE_RGB, VGG } from '../../src/style/vgg.js';
 import { PerceptualLoss } from '../../src/fast/perceptual.js';

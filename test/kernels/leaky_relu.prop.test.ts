@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Kernels } from '../../src/kernels/index.js';
-import { f32Array } from '../helpers/arb.js';
 import { fcParams, reference, wasmPaths } from './paths.js';
 
 interface Case { x: Float32Array; dy: Float32Array | null; slope: number; inPlace: boolean }
