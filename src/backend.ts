@@ -149,6 +149,14 @@ export function isResident(arr: Float32Array): boolean {
   return current === pool?.pool.kernels && pool.pool.isResident(arr);
 }
 
+/**
+ * Memory-bound kernels (add_rows, sum_rows) take calls of at least this many elements; below it a
+ * call's fixed cost (≈ 1.5 µs: marshalling, the WASM call) exceeds a JS loop's whole work (same-shape
+ * add, wasm backend: 1 element 0.4 vs 1.4–2.0 µs, 256 elements 2.8–4.5 vs 2.3–4.3, 4096 12 vs 6–11).
+ * Either way gives the same numbers.
+ */
+export const MEMORY_KERNEL_MIN = 256;
+
 let poisonResults = false;
 
 /**

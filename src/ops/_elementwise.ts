@@ -2,7 +2,7 @@
 // broadcasting, and unbroadcast (sum a gradient back to an input's shape).
 // NOTE: one shared loop calling a per-op closure is megamorphic in V8 (≈ 20 ns per element); the
 // loops below are selected by op code outside the loop, so each runs at memory speed.
-import { kernels, resultArray } from '../backend.js';
+import { kernels, MEMORY_KERNEL_MIN, resultArray } from '../backend.js';
 import { Tensor } from '../tensor.js';
 import { broadcastShapes, broadcastStrides, shapeEq, sizeOf, type Shape } from '../shape.js';
 import { reshape } from './reshape.js';
@@ -52,7 +52,7 @@ export function mapBinary(op: string, a: Tensor, b: Tensor, code: BinaryCode): T
   if (shapeEq(a.shape, b.shape)) {
     const out = resultArray(a.size);
     // Same shapes: add is add_rows with one row (the backend's kernel, copies included: 2.2 → 0.83 ms on 1 M floats); the rest loop here.
-    if (code === 'add' && out.length > 0) kernels().add_rows(a.data, 1, out.length, b.data, out);
+    if (code === 'add' && out.length >= MEMORY_KERNEL_MIN) kernels().add_rows(a.data, 1, out.length, b.data, out);
     else binaryRun(code, out.length, a.data, 0, 1, b.data, 0, 1, out, 0);
     return new Tensor(out, a.shape);
   }
@@ -63,7 +63,7 @@ export function mapBinary(op: string, a: Tensor, b: Tensor, code: BinaryCode): T
   const sa = broadcastStrides(a.shape, shape), sb = broadcastStrides(b.shape, shape);
   // A row added to every row (a bias add, [.., N] + [N]): the backend's add_rows kernel.
   const n = rank === 0 ? 0 : shape[rank - 1];
-  if (code === 'add' && n > 1) {
+  if (code === 'add' && n > 1 && out.length >= MEMORY_KERNEL_MIN) {
     // (row.size = N and a unit stride along the last axis: a row, not an [N, 1] column)
     const [full, row, rowStride] = shapeEq(a.shape, shape) ? [a, b, sb] : shapeEq(b.shape, shape) ? [b, a, sa] : [null, null, null];
     if (full !== null && row.size === n && rowStride[rank - 1] === 1) {

@@ -1,7 +1,7 @@
 // sum over dims (null: every axis → 0-d).   x [*] → x's shape without (or, keepdim, with size 1 at) dims
 // ∂x = expand(dy reshaped to the keepdim shape, x.shape).
 import { Tensor } from '../tensor.js';
-import { kernels, resultArray } from '../backend.js';
+import { kernels, MEMORY_KERNEL_MIN, resultArray } from '../backend.js';
 import { broadcastStrides, normAxis, ShapeError, sizeOf, type Shape } from '../shape.js';
 import { defineOp, type UnaryOp } from './op.js';
 import { expand } from './expand.js';
@@ -41,7 +41,7 @@ export const sum: UnaryOp<ReduceAttrs> = defineOp({
     while (d > 0 && reduced[d - 1] === lastReduced) inner *= shape[--d];
     // Leading axes reduced, trailing ones kept (a bias gradient: a sum over the batch): the backend's
     // sum_rows kernel, the same order (each column in float64, row by row).
-    if (!lastReduced && axes.length === d && inner > 1) {
+    if (!lastReduced && axes.length === d && inner > 1 && src.length >= MEMORY_KERNEL_MIN) {
       const res = resultArray(inner);
       kernels().sum_rows(src, src.length / inner, inner, res);
       return new Tensor(res, out);

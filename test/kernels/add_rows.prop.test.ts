@@ -25,5 +25,4 @@ describe('add_rows property: TS reference vs WASM', () => {
       for (const [name, k] of wasmPaths) assert.deepEqual(runAdd(k, c), ref, `${name} ${c.rows}×${c.cols}`);
     }), fcParams(200));
   });
-
 });

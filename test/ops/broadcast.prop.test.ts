@@ -74,9 +74,10 @@ for (const [name, op, ref] of cases) {
 
 // add's row fast path (a bias add, the add_rows kernel) must take rows only: an [N, 1] column of the
 // same size, a row on the left, a stack of matrices; and sum's leading-axes fast path (sum_rows).
+// Every result has ≥ 256 elements, so the kernel paths are in play (smaller adds loop in JS).
 test('add: rows go through add_rows, columns and other broadcasts do not; sum over leading axes; ts and wasm', () => {
-  const pairs: [number[], number[]][] = [[[3, 3], [3, 1]], [[3, 1], [3, 3]], [[3, 3], [3]], [[4], [2, 3, 4]], [[2, 3, 4], [1, 4]],
-    [[2, 4, 4], [4, 1]], [[2, 3, 4], [3, 1]], [[5, 1], [5]]];
+  const pairs: [number[], number[]][] = [[[16, 16], [16, 1]], [[16, 1], [16, 16]], [[16, 16], [16]], [[16], [2, 8, 16]], [[2, 8, 16], [1, 16]],
+    [[2, 16, 16], [16, 1]], [[2, 8, 16], [8, 1]], [[256, 1], [256]], [[16, 16], [16, 16]]];
   for (const backend of BACKENDS) {
     withBackend(backend, () => {
       for (const [sa, sb] of pairs) {
@@ -84,12 +85,12 @@ test('add: rows go through add_rows, columns and other broadcasts do not; sum ov
         const want = naive((x, y) => x + y, a, b);
         assert.deepEqual(Array.from(F.add(a, b).data), want.data, `${backend}: [${sa}] + [${sb}]`);
       }
-      const x = Tensor.randn([3, 4, 5]);
+      const x = Tensor.randn([6, 8, 10]);
       for (const dim of [[0], [0, 1], [1], [0, 2]]) {
         const got = F.sum(x, { dim }), kept = [0, 1, 2].filter((d) => !dim.includes(d));
         const want = new Float64Array(sizeOf(kept.map((d) => x.shape[d])));
         for (let i = 0; i < x.size; i++) {
-          const idx = [Math.floor(i / 20), Math.floor(i / 5) % 4, i % 5];
+          const idx = [Math.floor(i / 80), Math.floor(i / 10) % 8, i % 10];
           const o = kept.reduce((acc, d) => acc * x.shape[d] + idx[d], 0);
           want[o] += x.data[i];
         }
