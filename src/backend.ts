@@ -62,6 +62,8 @@ export interface ThreadPool {
   beginScope(): void;
   scopedArray(n: number): Float32Array | null;
   endScope(poison: boolean): void;
+  /** Frees `arr` before its scope ends when it is a whole result of the innermost one (releaseResult below). */
+  releaseScopedArray(arr: Float32Array, poison: boolean): boolean;
   readonly inScope: boolean;
   /** Stops the workers. */
   close(): void;
@@ -196,6 +198,17 @@ export function resultScope<T>(fn: () => T): T {
   } finally {
     p.endScope(poisonResults);
   }
+}
+
+/**
+ * Frees `arr` at once when it is an op result (a whole resultArray) of the innermost open result
+ * scope, and says whether it did; else (a plain array, a parameter, a subarray, no scope) it does
+ * nothing. For code that runs in a scope and knows a result is dead long before the scope ends (the
+ * Gatys chain drops each activation after the next layer, as a plain array would be collected):
+ * the caller guarantees nothing reads `arr` or a view on it afterwards.
+ */
+export function releaseResult(arr: Float32Array): boolean {
+  return current === pool?.pool.kernels && pool.pool.inScope && pool.pool.releaseScopedArray(arr, poisonResults);
 }
 
 /**

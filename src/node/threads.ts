@@ -105,6 +105,7 @@ export function createNodeThreadPool(threads: number, build: PoolBuild = 'simd')
     beginScope: () => heap.beginScope(),
     scopedArray: (n) => heap.scopedArray(n),
     endScope: (poison) => heap.endScope(poison),
+    releaseScopedArray: (arr, poison) => heap.releaseScopedArray(arr, poison),
     get inScope() {
       return heap.inScope;
     },

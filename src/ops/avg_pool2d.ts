@@ -5,6 +5,7 @@
 // Linear in x: ∂x = avg_pool2d_backward(dy) (each input of a window gets dy / divisor), whose own
 // backward is avg_pool2d again.
 import { Tensor } from '../tensor.js';
+import { resultArray } from '../backend.js';
 import { defineOp } from './op.js';
 import { avgPoolDefaults, avgSpans, checkDivisor, poolGeom, type AvgPool2dAttrs } from './_conv.js';
 import { avg_pool2d_backward } from './avg_pool2d_backward.js';
@@ -20,7 +21,7 @@ export const avg_pool2d = defineOp({
     checkDivisor('avg_pool2d', attrs.divisor_override);
     const rows = avgSpans(g.ho, g.h, g.kh, g.sh, g.ph, attrs.count_include_pad);
     const cols = avgSpans(g.wo, g.w, g.kw, g.sw, g.pw, attrs.count_include_pad);
-    const out = new Float32Array(g.planes * g.ho * g.wo), src = x.data;
+    const out = resultArray(g.planes * g.ho * g.wo), src = x.data;
     let o = 0;
     for (let p = 0; p < g.planes; p++) {
       const base = p * g.h * g.w;

@@ -3,6 +3,7 @@
 //   receives dy[i, j] / divisor(i, j) (divisor as in avg_pool2d).
 // Linear in dy, so ∂dy = avg_pool2d(g) with the same attrs.
 import { Tensor } from '../tensor.js';
+import { resultArray } from '../backend.js';
 import { defineOp, type OpFn } from './op.js';
 import { avgPoolDefaults, avgSpans, checkDivisor, poolBackGeom, type AvgPool2dAttrs } from './_conv.js';
 import { avg_pool2d } from './avg_pool2d.js';
@@ -20,7 +21,7 @@ export const avg_pool2d_backward: OpFn<readonly ['dy'], readonly [], AvgPool2dBa
     checkDivisor('avg_pool2d_backward', attrs.divisor_override);
     const rows = avgSpans(g.ho, g.h, g.kh, g.sh, g.ph, attrs.count_include_pad);
     const cols = avgSpans(g.wo, g.w, g.kw, g.sw, g.pw, attrs.count_include_pad);
-    const out = new Float32Array(g.planes * g.h * g.w), src = dy.data;
+    const out = resultArray(g.planes * g.h * g.w).fill(0), src = dy.data;
     let o = 0;
     for (let p = 0; p < g.planes; p++) {
       const base = p * g.h * g.w;

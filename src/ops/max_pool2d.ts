@@ -5,6 +5,7 @@
 // Forward saves the argmax (flat index in the H×W plane). ∂x = max_pool2d_backward(dy, argmax):
 // dy scattered (summed) onto the argmax positions, an op linear in dy so grads of grads work.
 import { Tensor } from '../tensor.js';
+import { resultArray } from '../backend.js';
 import { defineOp } from './op.js';
 import { poolGeom, type Pair, type PoolAttrs } from './_conv.js';
 import { max_pool2d_backward } from './max_pool2d_backward.js';
@@ -20,7 +21,7 @@ export const max_pool2d = defineOp({
   forward: ({ x }, attrs) => {
     const g = poolGeom('max_pool2d', x.shape, attrs, attrs.dilation);
     const { h, w, ho, wo } = g;
-    const out = new Float32Array(g.planes * ho * wo), arg = new Float32Array(out.length);
+    const out = resultArray(g.planes * ho * wo), arg = resultArray(out.length);
     const src = x.data;
     let o = 0;
     for (let p = 0; p < g.planes; p++) {

@@ -3,6 +3,7 @@
 // −1 = none → 0) → [..., Ho, Wo]:  out[p, k] = x[p, indices[p, k]].
 // The adjoint of max_pool2d_backward: ∂x = max_pool2d_backward(dy, indices). indices get no grad.
 import { Tensor } from '../tensor.js';
+import { resultArray } from '../backend.js';
 import { fmt, ShapeError } from '../shape.js';
 import { defineOp, type OpFn } from './op.js';
 import { max_pool2d_backward } from './max_pool2d_backward.js';
@@ -17,7 +18,7 @@ export const max_pool2d_gather: OpFn<readonly ['x', 'indices'], readonly [], {}>
       throw new ShapeError(`max_pool2d_gather: x ${fmt(x.shape)} and indices ${fmt(indices.shape)} must share their leading axes [..., H, W] / [..., Ho, Wo]`);
     }
     const hw = x.shape[r - 2] * x.shape[r - 1], howo = indices.shape[r - 2] * indices.shape[r - 1];
-    const out = new Float32Array(indices.size), src = x.data, idx = indices.data;
+    const out = resultArray(indices.size).fill(0), src = x.data, idx = indices.data;
     for (let k = 0; k < out.length; k++) {
       const at = idx[k];
       if (at === -1) continue;

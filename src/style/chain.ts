@@ -8,12 +8,19 @@
 //     channels at full size), so the backward recomputes that activation (one conv with Cin = 3,
 //     ~1/20 of conv1_2's work) and adds the gradient only then,
 // while autograd keeps every conv output and every ReLU output (≈ 2 GB through relu3_2 at 1024²).
-// ReLUs run in place on the conv output they follow. The per-layer steps are ops:
+// ReLUs run in place on the conv output they follow. The whole chain runs in a result scope
+// (backend.resultScope): with a pooled WASM backend every activation and gradient lives in the
+// kernels' memory, so convolutions read and write them in place instead of copying each one in and
+// out (≈ 12 % of an iteration at 256², one thread), and the chain frees each one the moment it is
+// dead (backend.releaseResult), as the plain arrays of other backends are left to the collector.
+// Loss callbacks run inside that scope: a tensor one keeps must be copied out (data.slice()).
+// The per-layer steps are ops:
 //   conv   forward F.conv2d,           backward F.conv_transpose2d(g, W) (∂x of conv2d)
 //   relu   forward max(h, 0) in place, backward g ⊙ [h > 0] in place
 //   pool   forward 2×2/2 max (argmax kept) or F.avg_pool2d, backward F.max_pool2d_backward / F.avg_pool2d_backward
 import { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd.js';
+import { isResident, releaseResult, resultArray, resultScope } from '../backend.js';
 import { F } from '../ops/index.js';
 import { Conv2d } from '../nn/conv.js';
 import { AvgPool2d, MaxPool2d } from '../nn/pooling.js';
@@ -72,7 +79,7 @@ function addInPlace(a: Float32Array, b: Float32Array): void {
 /** 2×2 stride-2 max pool (floor mode) with the argmax as flat indices in each H×W plane (max_pool2d's). */
 function maxPool2x2(h: Tensor): { out: Tensor; indices: Tensor } {
   const [n, c, H, W] = h.shape, ho = Math.floor(H / 2), wo = Math.floor(W / 2);
-  const src = h.data, out = new Float32Array(n * c * ho * wo), idx = new Float32Array(out.length);
+  const src = h.data, out = resultArray(n * c * ho * wo), idx = resultArray(out.length);
   let o = 0;
   for (let p = 0; p < n * c; p++) {
     const base = p * H * W;
@@ -129,21 +136,35 @@ function recomputable(mods: readonly Module[], i: number): boolean {
   return mods[0] instanceof Conv2d && (i === 0 || (i === 1 && !(mods[1] instanceof Conv2d || mods[1] instanceof MaxPool2d || mods[1] instanceof AvgPool2d)));
 }
 
+/** Frees arr now if it is a result of the chain's scope (0), else its bytes (the collector's to free). */
+function drop(arr: Float32Array): number {
+  return releaseResult(arr) ? 0 : arr.byteLength;
+}
+
 /**
  * Runs the VGG on x (its input space) up to the deepest layer in `losses`, calls each layer's
  * loss on its activations, and (if wantGrad) returns ∂(Σ losses)/∂x. `release` (optional) is told
- * the bytes of each array the chain stops using, as soon as it does: a dead typed array is freed
- * only when the JS engine next collects, and a busy chain otherwise leaves several dead activations
- * resident (≈ 0.4 GB at 1024²), so the Node CLI collects every 64 MB (v8Collector).
+ * the bytes of each plain array the chain stops using, as soon as it does: a dead typed array is
+ * freed only when the JS engine next collects, and a busy chain otherwise leaves several dead
+ * activations alive (≈ 0.4 GB at 1024²), so the Node CLI collects every 64 MB (v8Collector).
+ * (Arrays in the kernels' memory are freed by the chain itself and not reported.)
  */
 export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<number, LayerLossFn>, wantGrad: boolean, release?: ReleaseHook): Tensor | null {
   const mods = vgg.features.children();
   const last = Math.max(...losses.keys());
   if (!(last < mods.length)) throw new Error(`chainValueAndGrad: layer index ${last} is past the network's ${mods.length} layers`);
+  return resultScope(() => {
+    const g = chainInScope(mods, x, last, losses, wantGrad, release);
+    // the gradient leaves the scope: a plain copy when it lives in the kernels' memory
+    return g === null ? null : new Tensor(isResident(g.data) ? g.data.slice() : g.data, g.shape);
+  });
+}
+
+function chainInScope(mods: readonly Module[], x: Tensor, last: number, losses: ReadonlyMap<number, LayerLossFn>, wantGrad: boolean, release?: ReleaseHook): Tensor | null {
   const saved: (Saved | null)[] = [], grads: (Float32Array | LayerGradFn | null)[] = [];
   const inShapes: number[][] = [], outShapes: number[][] = [];
-  // Each layer's step is a function of its own returning the bytes it stopped using: the hook runs
-  // after that frame is gone, when no stack slot still points at those arrays.
+  // Each layer's step is a function of its own returning the bytes of plain arrays it stopped using:
+  // the hook runs after that frame is gone, when no stack slot still points at those arrays.
   let h = new Tensor(x.data, x.shape);
   const forwardStep = (i: number): number => {
     const inShape = h.shape, input = h.data;
@@ -155,7 +176,7 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
     const fn = losses.get(i)?.(h, wantGrad) ?? null;
     // the deepest layer's gradient is used at once: recomputing it would gain nothing
     grads.push(fn === null || (i < last && recomputable(mods, i)) ? fn : fn(h, null));
-    return input !== h.data && input !== x.data ? input.byteLength : 0;
+    return input !== h.data && input !== x.data ? drop(input) : 0;
   };
   const layers = [...Array(last + 1).keys()];
   const steps = (order: number[], step: (i: number) => number) => noGrad(() => {
@@ -175,10 +196,13 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
       let r = new Tensor(x.data, x.shape);
       for (let j = 0; j <= i; j++) r = forwardLayer(mods, j, r, false)[0];
       g = gl(r, g);
-      freed += r.data.byteLength;
+      freed += drop(r.data);
     } else if (gl !== null) {
       if (g === null) g = gl;
-      else addInPlace(g, gl);
+      else {
+        addInPlace(g, gl);
+        freed += drop(gl);
+      }
     }
     const s = saved[i]!;
     saved[i] = null;
@@ -186,7 +210,10 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
     const m = mods[i], inShape = inShapes[i], gOut: Float32Array = g;
     const gt = (d: Float32Array) => new Tensor(d, outShapes[i]);
     if (m instanceof Conv2d) g = F.conv_transpose2d(gt(g), m.weight, null, { padding: m.padding }).data;
-    else if (m instanceof MaxPool2d) g = F.max_pool2d_backward(gt(g), s.indices!, { input_size: inShape.slice(-2) }).data;
+    else if (m instanceof MaxPool2d) {
+      g = F.max_pool2d_backward(gt(g), s.indices!, { input_size: inShape.slice(-2) }).data;
+      freed += drop(s.indices!.data);
+    }
     else if (m instanceof AvgPool2d) {
       g = F.avg_pool2d_backward(gt(g), {
         kernel_size: m.kernel_size, stride: m.stride, padding: m.padding, ceil_mode: m.ceil_mode, count_include_pad: m.count_include_pad, input_size: inShape.slice(-2),
@@ -194,7 +221,7 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
     } else {
       maskInPlace(g, s.mask!);
     }
-    return freed + (gOut !== g ? gOut.byteLength : 0);
+    return freed + (gOut !== g ? drop(gOut) : 0);
   };
   steps(layers.reverse(), backwardStep);
   return g === null ? Tensor.zeros(x.shape) : new Tensor(g, x.shape);
@@ -206,10 +233,9 @@ export function chainValueAndGrad(vgg: VGG, x: Tensor, losses: ReadonlyMap<numbe
  */
 export function chainFeatures(vgg: VGG, x: Tensor, layers: readonly number[], release?: ReleaseHook): Map<number, Tensor> {
   const out = new Map<number, Tensor>();
-  // a conv output is overwritten by the in-place ReLU after it: return a copy of those
-  const mods = vgg.features.children(), last = Math.max(...layers);
+  // copies: the chain's arrays die with its scope, and a conv output is overwritten by the in-place ReLU after it
   chainValueAndGrad(vgg, x, new Map(layers.map((i) => [i, (h: Tensor) => {
-    out.set(i, mods[i] instanceof Conv2d && i < last ? new Tensor(h.data.slice(), h.shape) : h);
+    out.set(i, new Tensor(h.data.slice(), h.shape));
     return null;
   }])), false, release);
   return out;

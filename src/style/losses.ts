@@ -12,6 +12,7 @@
 import { Tensor } from '../tensor.js';
 import { enableGrad, noGrad } from '../autograd.js';
 import { F } from '../ops/index.js';
+import { releaseResult, resultArray } from '../backend.js';
 import { fmt, ShapeError } from '../shape.js';
 import type { VGG } from './vgg.js';
 import { chainFeatures, chainValueAndGrad, type LayerLossFn, type ReleaseHook } from './chain.js';
@@ -126,7 +127,7 @@ const BAND_FLOATS = 16 << 20;
 export function layerGrad(act: Tensor, into: Float32Array | null, p: Float32Array | null, kc: number, S: Float32Array | null, ks: number,
   bandFloats = BAND_FLOATS, release?: ReleaseHook): Float32Array {
   const f = act.data, [, C, H, W] = act.shape, N = H * W;
-  const out = into ?? new Float32Array(f.length);
+  const out = into ?? resultArray(f.length);
   const rows = S === null ? C : Math.max(1, Math.min(C, Math.floor(bandFloats / N)));
   const feats = new Tensor(f, [C, N]);
   // one band per call, so that its S·F rows are garbage (and released) once the call returns
@@ -137,7 +138,7 @@ export function layerGrad(act: Tensor, into: Float32Array | null, p: Float32Arra
       const v = sf === null ? cg : Math.fround(cg + ks * sf[q]);
       out[j] = into === null ? v : out[j] + v;
     }
-    return sf === null ? 0 : sf.byteLength;
+    return sf === null || releaseResult(sf) ? 0 : sf.byteLength;
   };
   for (let r0 = 0; r0 < C; r0 += rows) {
     const bytes = band(r0, Math.min(C, r0 + rows));
@@ -209,7 +210,8 @@ export class GatysLoss {
         // each Gram matrix when the forward reaches its layer: the style features are not kept
         const grams = new Map<string, Tensor>();
         chainValueAndGrad(vgg, s, new Map(sNames.map((n) => [vgg.indexOf(n), (h: Tensor) => {
-          grams.set(n, F.gram(h));
+          const gm = F.gram(h);
+          grams.set(n, new Tensor(gm.data.slice(), gm.shape)); // a copy: it outlives the chain's scope
           return null;
         }])), false, this.release);
         for (const n of sNames) {

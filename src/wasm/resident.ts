@@ -37,8 +37,8 @@ export class ResidentHeap {
   private readonly free: Block[] = [];
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b));
-  /** Blocks of the open result scopes, innermost last. */
-  private readonly scopes: Block[][] = [];
+  /** Blocks of the open result scopes by ptr (in allocation order), innermost scope last. */
+  private readonly scopes: Map<number, Block>[] = [];
   /** Bytes in live blocks (statistics, tests). */
   liveBytes = 0;
 
@@ -70,22 +70,39 @@ export class ResidentHeap {
     const bytes = blockBytes(n);
     if (this.end + bytes > this.scopedLimit && !this.free.some((h) => h.bytes >= bytes)) return null;
     const [view, block] = this.make(n, false);
-    scope.push(block);
+    scope.set(block.ptr, block);
     return view;
   }
 
   beginScope(): void {
-    this.scopes.push([]);
+    this.scopes.push(new Map());
   }
 
   /** Frees every block of the innermost scope; `poison` first fills them with NaN (tests: a use after the scope shows). */
   endScope(poison = false): void {
     const blocks = this.scopes.pop();
     if (blocks === undefined) throw new Error('ResidentHeap.endScope: no open scope');
-    for (let i = blocks.length - 1; i >= 0; i--) {
-      if (poison) new Float32Array(this.ex.memory.buffer, blocks[i].ptr, blocks[i].bytes >>> 2).fill(NaN);
-      this.release(blocks[i]);
-    }
+    for (const b of [...blocks.values()].reverse()) this.releaseScoped(b, poison);
+  }
+
+  /**
+   * Frees the block of `arr` now if `arr` is a whole array made by scopedArray in the innermost open
+   * scope (true), else does nothing (false). For an owner that knows an array is dead before its
+   * scope ends (the Gatys chain drops each activation after the next layer): the caller guarantees
+   * nothing uses `arr` (or a view on its memory) afterwards.
+   */
+  releaseScopedArray(arr: Float32Array, poison = false): boolean {
+    const scope = this.scopes.at(-1);
+    const block = scope !== undefined && this.offsetOf(arr) >= 0 ? scope.get(arr.byteOffset) : undefined;
+    if (block === undefined || blockBytes(arr.length) !== block.bytes) return false;
+    scope!.delete(block.ptr);
+    this.releaseScoped(block, poison);
+    return true;
+  }
+
+  private releaseScoped(b: Block, poison: boolean): void {
+    if (poison) new Float32Array(this.ex.memory.buffer, b.ptr, b.bytes >>> 2).fill(NaN);
+    this.release(b);
   }
 
   get inScope(): boolean {

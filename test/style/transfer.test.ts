@@ -14,6 +14,8 @@ import { fromNetworkSpace, gatys, NonFiniteLossError, stylize, toNetworkSpace } 
 import { originalColors } from '../../src/style/colors.js';
 import { pyramidSizes } from '../../src/style/multires.js';
 import { mimeForFileName, resizeImage, resizeLongestSide } from '../../src/io/image.js';
+import { isResident, setNumThreads, setResultPoison } from '../../src/backend.js';
+import { withBackend } from '../helpers/backends.js';
 
 /** A frozen VGG-19 head with random weights: conv1_1 … conv2_1 (relu1_1, relu1_2, pool1, relu2_1). */
 function tinyVgg(convLayers = 3, pre = CAFFE_RGB): VGG {
@@ -150,6 +152,43 @@ test('GatysLoss.valueAndGrad (hand-run chain backward) = evaluate() + autograd: 
     assert.equal(t3.grad, null);
     assert.equal(t3.terms.total, t2.total);
   }
+});
+
+test('GatysLoss on the pooled WASM backend: the chain runs in a result scope and frees each array early — poisoned, 1 and 2 threads, the same terms and gradient', () => {
+  const v = new VGG('vgg19', { convLayers: 4, preprocessing: CAFFE_RGB });
+  v.eval();
+  v.requiresGrad_(false);
+  const c = toNetworkSpace(v, image(18, 20, 1)), s = toNetworkSpace(v, image(16, 22, 2)), x = toNetworkSpace(v, image(18, 20, 7));
+  // recomputed conv1_1, a content layer that is a conv (the in-place ReLU follows), pool1, a deep style layer
+  const layers = { contentLayers: parseLayers('conv1_1:0.3,conv2_1,relu2_2'), styleLayers: parseLayers('relu1_1,pool1:3,relu2_2:2'), weights: { content: 2, style: 50, tv: 1e-3 } };
+  const run = (threads: number, poison: boolean) => withBackend('wasm', () => {
+    setNumThreads(threads);
+    setResultPoison(poison);
+    try {
+      let released = 0;
+      const obj = new GatysLoss(v, c, [s], { ...layers, release: (b) => { released += b; } });
+      const targets = [...obj.contentTargets.values(), ...obj.styleTargets.values()];
+      const first = obj.valueAndGrad(x), second = obj.valueAndGrad(x);
+      // what leaves the chain is plain: targets and gradients survive later chains' (poisoned) frees
+      assert.ok(!isResident(first.grad!.data) && targets.every((t) => !isResident(t.data)));
+      assert.deepEqual(second, first);
+      return { terms: first.terms, grad: Array.from(first.grad!.data), targets: targets.map((t) => Array.from(t.data)), released };
+    } finally {
+      setResultPoison(false);
+      setNumThreads(1);
+    }
+  });
+  const want = run(1, false);
+  // every array the chain drops lives in the kernels' memory and is freed by the chain: none for the collector
+  assert.equal(want.released, 0);
+  assert.ok(want.grad.every(Number.isFinite) && want.grad.some((g) => g !== 0));
+  assert.deepEqual(run(1, true), want);
+  assert.deepEqual(run(2, true), want);
+  // the same as the reference backend (kernels round differently: to a tolerance)
+  const ref = new GatysLoss(v, c, [s], layers).valueAndGrad(x);
+  close(want.terms.total, ref.terms.total, 1e-5, 'total vs ts');
+  const scale = ref.grad!.data.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+  want.grad.forEach((g, i) => assert.ok(Math.abs(g - ref.grad!.data[i]) <= 1e-4 * scale, `grad[${i}] ${g} vs ts ${ref.grad!.data[i]}`));
 });
 
 function gram(vgg: VGG, x: Tensor, l: string): Float64Array {
