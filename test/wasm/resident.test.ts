@@ -123,6 +123,27 @@ describe('ResidentHeap', () => {
     assert.ok(!heap.inScope);
   });
 
+  it('releaseScopedArray frees a whole block of the innermost scope early (poisoned, reused); anything else is refused', () => {
+    const { heap } = freshHeap();
+    const kept = heap.array(64);
+    heap.beginScope();
+    const outer = heap.scopedArray(64)!;
+    heap.beginScope();
+    const a = heap.scopedArray(100)!, b = heap.scopedArray(64)!.fill(2);
+    for (const [arr, what] of [[kept, 'a GC-managed block'], [new Float32Array(100), 'a plain array'], [a.subarray(4), 'a subarray'],
+      [a.subarray(0, 50), 'a prefix'], [outer, "an outer scope's block"]] as const) assert.equal(heap.releaseScopedArray(arr), false, what);
+    const live = heap.liveBytes;
+    assert.equal(heap.releaseScopedArray(a, true), true);
+    assert.ok(a.every(Number.isNaN), 'poisoned on release');
+    assert.equal(heap.liveBytes, live - 400);
+    assert.equal(heap.releaseScopedArray(a), false, 'not twice');
+    assert.equal(heap.scopedArray(80)!.byteOffset, a.byteOffset, 'its block is reused');
+    heap.endScope();
+    assert.ok(b.length === 64 && heap.liveBytes === 256 + 256, 'the scope end frees the rest once (the early block is not freed again)');
+    heap.endScope();
+    assert.equal(heap.liveBytes, 256);
+  });
+
   it('refuses a non-shared memory (growth would detach its arrays)', () => {
     assert.throws(() => new ResidentHeap(loadNodeWasm('release')), /needs a shared WebAssembly.Memory/);
   });
