@@ -16,11 +16,11 @@
 // Loss callbacks run inside that scope: a tensor one keeps must be copied out (data.slice()).
 // The per-layer steps are ops:
 //   conv   forward F.conv2d,           backward F.conv_transpose2d(g, W) (∂x of conv2d)
-//   relu   forward max(h, 0) in place, backward g ⊙ [h > 0] in place
+//   relu   forward max(h, 0) in place, backward g ⊙ [h > 0] in place (kernel relu_mask: the mask as bits)
 //   pool   forward 2×2/2 max (argmax kept) or F.avg_pool2d, backward F.max_pool2d_backward / F.avg_pool2d_backward
 import { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd.js';
-import { isResident, releaseResult, resultArray, resultScope } from '../backend.js';
+import { isResident, kernels, releaseResult, resultArray, resultScope } from '../backend.js';
 import { F } from '../ops/index.js';
 import { Conv2d } from '../nn/conv.js';
 import { AvgPool2d, MaxPool2d } from '../nn/pooling.js';
@@ -42,34 +42,6 @@ export type LayerLossFn = (h: Tensor, wantGrad: boolean) => LayerGradFn | null;
 
 /** Told the bytes of each array the chain has stopped using (e.g. to collect garbage every so many MB). */
 export type ReleaseHook = (bytes: number) => void;
-
-// NOTE: reluInPlace and maskInPlace are branch-free (an activation's signs are a coin toss for the
-// branch predictor): the float's bits are ANDed with 0 or −1 through an Int32Array view of the same
-// memory, which leaves the value or writes +0.
-
-/** d = max(d, 0); bit j of mask (byte j >> 3, bit j & 7) set where d[j] > 0 (NaN → 0, as the relu op). */
-function reluInPlace(d: Float32Array, mask: Uint8Array | null): void {
-  const n = d.length, bits = new Int32Array(d.buffer, d.byteOffset, n);
-  if (mask === null) {
-    for (let j = 0; j < n; j++) bits[j] &= -+(d[j] > 0);
-    return;
-  }
-  for (let b = 0, j = 0; j < n; b++) {
-    let m = 0;
-    for (let k = 0, end = Math.min(n, j + 8); j < end; j++, k++) {
-      const pos = +(d[j] > 0);
-      m |= pos << k;
-      bits[j] &= -pos;
-    }
-    mask[b] = m;
-  }
-}
-
-/** g[j] = 0 where bit j of mask is clear. */
-function maskInPlace(g: Float32Array, mask: Uint8Array): void {
-  const n = g.length, bits = new Int32Array(g.buffer, g.byteOffset, n);
-  for (let j = 0; j < n; j++) bits[j] &= -((mask[j >> 3] >> (j & 7)) & 1);
-}
 
 function addInPlace(a: Float32Array, b: Float32Array): void {
   const n = a.length;
@@ -104,7 +76,8 @@ function maxPool2x2(h: Tensor): { out: Tensor; indices: Tensor } {
 
 /** What the backward of one layer needs from its forward. */
 interface Saved {
-  mask: Uint8Array | null;
+  /** relu_mask's bits (⌈n / 32⌉ words in a Float32Array). */
+  mask: Float32Array | null;
   indices: Tensor | null;
 }
 
@@ -126,8 +99,8 @@ function forwardLayer(mods: readonly Module[], i: number, h: Tensor, save: boole
   // ReLU: in place on a conv output this function owns, else on a copy
   const own = i > 0 && mods[i - 1] instanceof Conv2d;
   const d = own ? h.data : h.data.slice();
-  if (save) saved.mask = new Uint8Array((d.length + 7) >> 3);
-  reluInPlace(d, saved.mask);
+  if (save) saved.mask = resultArray((d.length + 31) >> 5);
+  kernels().relu_mask(d, d.length, saved.mask, false);
   return [new Tensor(d, h.shape), saved];
 }
 
@@ -219,7 +192,8 @@ function chainInScope(mods: readonly Module[], x: Tensor, last: number, losses: 
         kernel_size: m.kernel_size, stride: m.stride, padding: m.padding, ceil_mode: m.ceil_mode, count_include_pad: m.count_include_pad, input_size: inShape.slice(-2),
       }).data;
     } else {
-      maskInPlace(g, s.mask!);
+      kernels().relu_mask(g, g.length, s.mask!, true);
+      freed += drop(s.mask!);
     }
     return freed + (gOut !== g ? drop(gOut) : 0);
   };

@@ -215,6 +215,16 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       marshal(ex, heap, ops, ([px, pd, po]) => ex.leaky_relu(px, dy === null ? 0 : pd, n, slope, po));
     },
 
+    relu_mask(x, n, bits, backward) {
+      const words = (n + 31) >> 5;
+      need('relu_mask', 'x', x, n);
+      if (bits !== null) need('relu_mask', 'bits', bits, words);
+      else if (backward) throw new Error('relu_mask: the backward needs the mask bits');
+      if (n === 0) return;
+      const ops = [operand(x, n, 'inout'), operand(bits, bits === null ? 0 : words, backward ? 'in' : 'out')];
+      marshal(ex, heap, ops, ([px, pb]) => ex.relu_mask(px, n, bits === null ? 0 : pb, backward));
+    },
+
     spectral_norm_grad(dy, out, u, v, before, h, after, inv, g) {
       const n = before * h * after, cols = before * after;
       need('spectral_norm_grad', 'dy', dy, n);

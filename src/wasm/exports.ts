@@ -46,6 +46,8 @@ export interface WasmExports {
   sum_rows(x: number, rows: number, cols: number, out: number): void;
   /** assembly/kernels/leaky_relu.ts: same parameters as src/kernels/leaky_relu.ts, arrays as byte offsets (dy 0: forward). */
   leaky_relu(x: number, dy: number, n: number, slope: number, out: number): void;
+  /** assembly/kernels/relu_mask.ts: same parameters as src/kernels/relu_mask.ts, arrays as byte offsets (bits 0: none). */
+  relu_mask(x: number, n: number, bits: number, backward: boolean): void;
   /** assembly/kernels/spectral_norm_grad.ts: same parameters as src/kernels/spectral_norm_grad.ts, arrays as byte offsets. */
   spectral_norm_grad(dy: number, out: number, u: number, v: number, before: number, h: number, after: number, inv: number, g: number): void;
   /** assembly/scratch.ts: reserves bytes (rounded up to 16), returns a 16-byte aligned offset. */
@@ -72,6 +74,7 @@ export const WASM_FUNCTIONS = {
   add_rows: 5,
   sum_rows: 4,
   leaky_relu: 5,
+  relu_mask: 4,
   spectral_norm_grad: 9,
   scratch_alloc: 1,
   scratch_reset: 0,
