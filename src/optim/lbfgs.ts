@@ -41,8 +41,28 @@ function maxAbs(a: Arr): number {
 function axpy(a: Float64Array, alpha: number, b: Arr): void {
   for (let i = 0; i < a.length; i++) a[i] += alpha * b[i];
 }
+/**
+ * a += alpha·b, then Σ c·a over the updated a (null c: no sum): an axpy of the two-loop recursion
+ * fused with the dot product of its next step, one pass over a instead of two — the same float64
+ * operations in the same order as axpy then dot. (At history 100 on a 256² image the recursion is
+ * 200 such pairs over 196 608 floats: 90 ms as separate loops.)
+ */
+function axpyDot(a: Float64Array, alpha: number, b: Arr, c: Arr | null): number {
+  let s = 0;
+  if (c === null) {
+    axpy(a, alpha, b);
+    return s;
+  }
+  for (let i = 0; i < a.length; i++) {
+    const v = (a[i] += alpha * b[i]);
+    s += c[i] * v;
+  }
+  return s;
+}
 function scaled(a: Arr, alpha: number): Float64Array {
-  return Float64Array.from(a, (v) => v * alpha);
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] * alpha;
+  return out;
 }
 
 /** Minimiser of the cubic through (x1, f1, g1), (x2, f2, g2), clamped to [lo, hi] (torch's _cubic_interpolate). */
@@ -246,17 +266,22 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
           oldDirs.push(y); oldStps.push(s); ro.push(1 / ys);
           hDiag = ys / dot(y, y);
         }
-        const al = new Array<number>(oldDirs.length);
+        // torch: q = −g; for i = k−1 … 0: al_i = (s_i·q)·ro_i, q −= al_i·y_i; r = q·H_diag;
+        // for i = 0 … k−1: be_i = (y_i·r)·ro_i, r += (al_i − be_i)·s_i. Each update is fused with
+        // the next step's dot product (axpyDot).
+        const k = oldDirs.length, al = new Array<number>(k);
         const q = scaled(flatGrad, -1);
-        for (let i = oldDirs.length - 1; i >= 0; i--) {
-          al[i] = dot(oldStps[i], q) * ro[i];
-          axpy(q, -al[i], oldDirs[i]);
+        let sq = k > 0 ? dot(oldStps[k - 1], q) : 0;
+        for (let i = k - 1; i >= 0; i--) {
+          al[i] = sq * ro[i];
+          sq = axpyDot(q, -al[i], oldDirs[i], i > 0 ? oldStps[i - 1] : null);
         }
         const r = q; // r = H_diag·q, in place
         for (let i = 0; i < r.length; i++) r[i] *= hDiag;
-        for (let i = 0; i < oldDirs.length; i++) {
-          const be = dot(oldDirs[i], r) * ro[i];
-          axpy(r, al[i] - be, oldStps[i]);
+        let yr = k > 0 ? dot(oldDirs[0], r) : 0;
+        for (let i = 0; i < k; i++) {
+          const be = yr * ro[i];
+          yr = axpyDot(r, al[i] - be, oldStps[i], i + 1 < k ? oldDirs[i + 1] : null);
         }
         d = Float32Array.from(r);
       }
