@@ -6,14 +6,17 @@
 // of every group).
 // `rows` = output rows per band and `imgs` = images per band as src/kernels/conv.ts chose them (the
 // caller sized `cols` by them);
-// input and weight accumulate into `out`, which the caller zeroes. Arrays are byte offsets.
+// input and weight accumulate into `out`, which the caller zeroes. `bias` (forward only; 0: none)
+// is added to each unit's output rows right after its gemm, while they are in cache: y = conv + b,
+// rounded as the op's separate add. Arrays are byte offsets.
+import { add_rows } from './add_rows';
 import { col2imStrided } from './col2im';
 import { gemm } from './gemm';
 import { im2colStrided } from './im2col';
 import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
 
 export function conv(
-  kind: i32, a: usize, b: usize, out: usize, cols: usize,
+  kind: i32, a: usize, b: usize, out: usize, cols: usize, bias: usize,
   n: i32, cin: i32, h: i32, w: i32, cout: i32, ho: i32, wo: i32, groups: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
   rows: i32, imgs: i32, lo: i32, hi: i32,
@@ -27,7 +30,11 @@ export function conv(
   const dense = groups == 1 && ho == 1 && wo == 1 && kh == h && kw == w && ph == 0 && pw == 0 && dh == 1 && dw == 1;
   if (dense) {
     const c = hi - lo, cols0 = <usize>(lo * kk) << 2; // gradients: channels [lo, hi) are columns [lo·kk, hi·kk)
-    if (kind == 0) { if (lo < hi) gemm(hi - lo, cout, K, a + (<usize>(lo * K) << 2), K, false, b, K, true, out + (<usize>(lo * cout) << 2), cout, false); }
+    if (kind == 0) {
+      const y = out + (<usize>(lo * cout) << 2);
+      if (lo < hi) gemm(hi - lo, cout, K, a + (<usize>(lo * K) << 2), K, false, b, K, true, y, cout, false);
+      if (bias != 0) add_rows(y, hi - lo, cout, bias, y);
+    }
     else if (kind == 1) gemm(n, c * kk, cout, a, cout, false, b + cols0, K, false, out + cols0, K, false);
     else gemm(cout, c * kk, n, b, cout, true, a + cols0, K, false, out + cols0, K, true);
     return;
@@ -38,7 +45,7 @@ export function conv(
   if (kind == 0) {
     for (let u = lo; u < hi; u++) {
       const ig = u / (groups * bands), gr = (u / bands) % groups, r0 = (u % bands) * rows;
-      const wt = b + (<usize>(gr * og * K) << 2);
+      const wt = b + (<usize>(gr * og * K) << 2), gbias: usize = bias == 0 ? 0 : bias + (<usize>(gr * og) << 2);
       if (imgs > 1) {
         const i0 = ig * imgs, cnt = min(imgs, n - i0), ld = cnt * howo;
         for (let i = 0; i < cnt; i++) {
@@ -46,6 +53,7 @@ export function conv(
           im2colStrided(x, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, cols + (<usize>(i * howo) << 2), ld);
         }
         gemm(og, ld, K, wt, K, false, cols, ld, false, stage, ld, false);
+        if (gbias != 0) addChannelBias(og, ld, stage, ld, gbias);
         for (let i = 0; i < cnt; i++) {
           const y = out + (<usize>(((i0 + i) * cout + gr * og) * howo) << 2);
           copyRows(og, howo, stage + (<usize>(i * howo) << 2), ld, y, howo);
@@ -57,10 +65,11 @@ export function conv(
       const rc = min(rows, ho - r0), nc = rc * wo, band = <usize>(r0 * wo) << 2;
       if (pointwise) { // x is the column matrix (w = wo): its rows r0 … r0 + rc
         gemm(og, nc, K, wt, K, false, x + band, hw, false, y + band, howo, false);
-        continue;
+      } else {
+        im2colStrided(x, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, cols, nc);
+        gemm(og, nc, K, wt, K, false, cols, nc, false, y + band, howo, false);
       }
-      im2colStrided(x, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, cols, nc);
-      gemm(og, nc, K, wt, K, false, cols, nc, false, y + band, howo, false);
+      if (gbias != 0) addChannelBias(og, nc, y + band, howo, gbias);
     }
     scratch_release(mark);
     return;
@@ -115,6 +124,25 @@ export function conv(
     }
   }
   scratch_release(mark);
+}
+
+/** Row r of the `rows` runs of `len` floats at p (ld floats apart) += bias[r]. */
+function addChannelBias(rows: i32, len: i32, p: usize, ld: i32, bias: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = p + (<usize>(r * ld) << 2), b = load<f32>(bias + (<usize>r << 2));
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vb = f32x4.splat(b);
+      for (; j + 4 <= len; j += 4) {
+        const q = row + (<usize>j << 2);
+        v128.store(q, f32x4.add(v128.load(q), vb));
+      }
+    }
+    for (; j < len; j++) {
+      const q = row + (<usize>j << 2);
+      store<f32>(q, load<f32>(q) + b);
+    }
+  }
 }
 
 /** `rows` runs of `len` floats from src (rows srcLd floats apart) to dst (dstLd apart): staging in and out. */

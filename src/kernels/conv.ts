@@ -1,6 +1,8 @@
 // conv   (twin: assembly/kernels/conv.ts; test: test/kernels/conv.prop.test.ts)
-// A whole convolution: conv('forward', x, wt, g, y), conv('input', dy, wt, g, dx) (the adjoint in
-// x), conv('weight', x, dy, g, dw) (the adjoint in wt); each overwrites its output.
+// A whole convolution: conv('forward', x, wt, g, y, bias?), conv('input', dy, wt, g, dx) (the adjoint
+// in x), conv('weight', x, dy, g, dw) (the adjoint in wt); each overwrites its output. The forward's
+// bias (one per output channel) is added to each band's rows right after its gemm, while they are
+// in cache: y = float32(conv + b), the rounding of a separate add.
 // Phrased in conv2d's terms: an image side x [N, Cin, H, W], an output side y [N, Cout, Ho, Wo] and a
 // weight [Cout, Cin/G, kh, kw]; conv_transpose2d runs conv('input') (conv2d's adjoint in x). Per image
 // and group, im2col columns are built a band of output rows at a time, cache-sized and never over
@@ -108,14 +110,16 @@ export function convUnits(kind: ConvLoopKind, g: ConvGeom): number {
 export interface Part { lo: number; hi: number }
 
 /**
- * y[n, g·Og + o] = W_g · im2col(x[n, g·Cg …]): one gemm per (image, group, band), or per (band of
- * images, group) when imgs > 1: their columns side by side, the product staged, then scattered. y is overwritten.
+ * y[n, g·Og + o] = W_g · im2col(x[n, g·Cg …]) (+ bias[g·Og + o]): one gemm per (image, group, band),
+ * or per (band of images, group) when imgs > 1: their columns side by side, the product staged, then
+ * scattered. y is overwritten.
  */
-function convForwardLoop(p: ConvPrims, x: Float32Array, wt: Float32Array, y: Float32Array, cols: Float32Array, g: ConvGeom, part?: Part): void {
+function convForwardLoop(p: ConvPrims, x: Float32Array, wt: Float32Array, y: Float32Array, cols: Float32Array, g: ConvGeom, bias: Float32Array | null, part?: Part): void {
   const { cg, og, K, hw, howo, rows, bands, imgs, pointwise, dense } = dims(g);
   const { lo, hi } = part ?? { lo: 0, hi: convUnits('forward', g) };
   if (dense) {
     if (lo < hi) p.gemm(hi - lo, og, K, x, lo * K, K, false, wt, 0, K, true, y, lo * og, og, false);
+    if (bias !== null) for (let i = lo; i < hi; i++) for (let o = 0; o < og; o++) y[i * og + o] += bias[o];
     return;
   }
   const stage = new Float32Array(imgs > 1 ? og * imgs * howo : 0);
@@ -126,16 +130,26 @@ function convForwardLoop(p: ConvPrims, x: Float32Array, wt: Float32Array, y: Flo
       const i0 = ig * imgs, cnt = Math.min(imgs, g.n - i0), ld = cnt * howo;
       for (let i = 0; i < cnt; i++) p.im2col(x, xo(i0 + i), g, cg, 0, g.ho, cols, i * howo, ld);
       p.gemm(og, ld, K, wt, wo, K, false, cols, 0, ld, false, stage, 0, ld, false);
+      if (bias !== null) addChannelBias(og, ld, stage, 0, ld, bias, gr * og);
       for (let i = 0; i < cnt; i++) copyRows(og, howo, stage, i * howo, ld, y, yo(i0 + i), howo);
       continue;
     }
     const rc = Math.min(rows, g.ho - r0), nc = rc * g.wo;
     if (pointwise) {
       p.gemm(og, nc, K, wt, wo, K, false, x, xo(ig) + r0 * g.w, hw, false, y, yo(ig) + r0 * g.wo, howo, false);
-      continue;
+    } else {
+      p.im2col(x, xo(ig), g, cg, r0, rc, cols, 0, nc);
+      p.gemm(og, nc, K, wt, wo, K, false, cols, 0, nc, false, y, yo(ig) + r0 * g.wo, howo, false);
     }
-    p.im2col(x, xo(ig), g, cg, r0, rc, cols, 0, nc);
-    p.gemm(og, nc, K, wt, wo, K, false, cols, 0, nc, false, y, yo(ig) + r0 * g.wo, howo, false);
+    if (bias !== null) addChannelBias(og, nc, y, yo(ig) + r0 * g.wo, howo, bias, gr * og);
+  }
+}
+
+/** Row r of the `rows` runs of `len` floats at y + off (ld apart) += bias[b0 + r]. */
+function addChannelBias(rows: number, len: number, y: Float32Array, off: number, ld: number, bias: Float32Array, b0: number): void {
+  for (let r = 0; r < rows; r++) {
+    const b = bias[b0 + r];
+    for (let j = off + r * ld, end = j + len; j < end; j++) y[j] += b;
   }
 }
 
@@ -215,7 +229,6 @@ function convWeightLoop(p: ConvPrims, x: Float32Array, dy: Float32Array, dw: Flo
   });
 }
 
-const CONV_LOOPS = { forward: convForwardLoop, input: convInputLoop, weight: convWeightLoop } as const;
 
 /** The primitives, offsets as subarrays: tsKernels.gemm (read at each call: tests may swap it) and
  *  the row-strided im2col / col2im the twin uses too. */
@@ -234,7 +247,10 @@ export function convSizes(g: ConvGeom): { x: number; y: number; w: number } {
 }
 
 /** The TS reference: the loops over tsKernels' primitives. */
-export function conv(kind: ConvLoopKind, a: Float32Array, b: Float32Array, g: ConvGeom, out: Float32Array): void {
-  if (kind !== 'forward') out.fill(0, 0, convSizes(g)[kind === 'input' ? 'x' : 'w']); // the gradients accumulate
-  CONV_LOOPS[kind](prims, a, b, out, new Float32Array(convColsFloats(g)), g);
+export function conv(kind: ConvLoopKind, a: Float32Array, b: Float32Array, g: ConvGeom, out: Float32Array, bias: Float32Array | null = null): void {
+  if (bias !== null && kind !== 'forward') throw new Error(`conv ${kind}: a bias belongs to the forward only`);
+  const cols = new Float32Array(convColsFloats(g));
+  if (kind === 'forward') return convForwardLoop(prims, a, b, out, cols, g, bias);
+  out.fill(0, 0, convSizes(g)[kind === 'input' ? 'x' : 'w']); // the gradients accumulate
+  (kind === 'input' ? convInputLoop : convWeightLoop)(prims, a, b, out, cols, g);
 }

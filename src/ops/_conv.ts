@@ -63,10 +63,14 @@ function depthwise(g: ConvGeom): boolean {
   return g.groups === g.cin && g.cin > 1;
 }
 
-/** y = conv2d(x, W) (no bias). */
-export function convForward(x: Float32Array, wt: Float32Array, g: ConvGeom): Float32Array {
+/** y = conv2d(x, W) (+ bias per output channel: inside the conv kernel, or after the depthwise one). */
+export function convForward(x: Float32Array, wt: Float32Array, g: ConvGeom, bias: Float32Array | null = null): Float32Array {
   const y = resultArray(convSizes(g).y), k = kernels();
-  (depthwise(g) ? k.depthwise : k.conv)('forward', x, wt, g, y);
+  if (!depthwise(g)) k.conv('forward', x, wt, g, y, bias);
+  else {
+    k.depthwise('forward', x, wt, g, y);
+    if (bias !== null) addBias(y, bias, g.n, g.cout, g.ho * g.wo);
+  }
   return y;
 }
 

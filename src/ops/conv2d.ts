@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor.js';
 import { fmt, ShapeError } from '../shape.js';
 import { defineOp, type OpFn } from './op.js';
-import { adjointPadding, addBias, convForward, convOut, convParams, type ConvAttrs, type ConvGeom } from './_conv.js';
+import { adjointPadding, convForward, convOut, convParams, type ConvAttrs, type ConvGeom } from './_conv.js';
 import { conv_transpose2d } from './conv_transpose2d.js';
 import { conv2d_weight } from './conv2d_weight.js';
 import { sum } from './sum.js';
@@ -41,8 +41,7 @@ export const conv2d: OpFn<readonly ['x', 'weight'], readonly ['bias'], Conv2dAtt
     if (bias !== undefined && (bias.ndim !== 1 || bias.shape[0] !== g.cout)) {
       throw new ShapeError(`conv2d: bias ${fmt(bias.shape)} does not match weight ${fmt(weight.shape)} (expected [${g.cout}])`);
     }
-    const y = convForward(x.data, weight.data, g);
-    if (bias !== undefined) addBias(y, bias.data, g.n, g.cout, g.ho * g.wo);
+    const y = convForward(x.data, weight.data, g, bias?.data ?? null);
     return new Tensor(y, [g.n, g.cout, g.ho, g.wo]);
   },
   backward: (dy, { needs, inputs: { x, weight, bias }, attrs }) => {

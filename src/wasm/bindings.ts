@@ -36,9 +36,11 @@ const ROLES: Record<ConvLoopKind, [Role, Role, Role]> = { forward: ['x', 'w', 'y
  * or channels — and copies the result out once. Regions: a, b, out, columns, the workers' arenas.
  */
 function bindConv(ex: WasmExports, par: Parallel | undefined, heap: ResidentHeap | undefined, depthwise: boolean): Kernels['conv'] {
-  return (kind, a, b, g, out) => {
+  return (kind, a, b, g, out, bias = null) => {
     const name = `${depthwise ? 'depthwise' : 'conv'} ${kind}`, [ra, rb, rout] = ROLES[kind];
     if (depthwise) checkDepthwise(name, g);
+    if (bias !== null && (depthwise || kind !== 'forward')) throw new Error(`${name}: a bias belongs to conv's forward only`);
+    if (bias !== null) need(name, 'bias', bias, g.cout);
     const sizes = convSizes(g);
     const [aLen, bLen, outLen] = [sizes[ra], sizes[rb], sizes[rout]];
     need(name, ra, a, aLen);
@@ -50,16 +52,17 @@ function bindConv(ex: WasmExports, par: Parallel | undefined, heap: ResidentHeap
     // the pool's forward gives each thread its own column buffer
     const colsLen = depthwise ? 0 : convColsFloats(g), colsBuffers = par !== undefined && kind === 'forward' ? par.threads : 1;
     const ops = [operand(a, aLen, 'in'), operand(b, bLen, 'in'), operand(out, outLen, 'out'),
-      operand(null, colsLen * colsBuffers, 'tmp'), operand(null, par === undefined ? 0 : par.arenaBytes / 4, 'tmp')];
-    marshal(ex, heap, ops, ([pa, pb, po, pcols, arena]) => {
+      operand(null, colsLen * colsBuffers, 'tmp'), operand(null, par === undefined ? 0 : par.arenaBytes / 4, 'tmp'), operand(bias, bias === null ? 0 : g.cout, 'in')];
+    marshal(ex, heap, ops, ([pa, pb, po, pcols, arena, pbias]) => {
+      const biasPtr = bias === null ? 0 : pbias;
       if (depthwise) {
         const args = [k, pa, pb, po, g.n, g.cin, g.cout / g.cin, g.h, g.w, g.ho, g.wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw] as const;
         if (par !== undefined) par.depthwise(args, flops, arena);
         else ex.depthwise(...args, 0, g.cin);
       } else {
         if (kind !== 'forward') f32View(ex, po, outLen).fill(0); // the gradients accumulate
-        if (par !== undefined) par.conv(kind, [pa, pb, po, pcols], colsLen, g, flops, arena);
-        else ex.conv(k, pa, pb, po, pcols, g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), convImages(g), 0, convUnits(kind, g));
+        if (par !== undefined) par.conv(kind, [pa, pb, po, pcols, biasPtr], colsLen, g, flops, arena);
+        else ex.conv(k, pa, pb, po, pcols, biasPtr, g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), convImages(g), 0, convUnits(kind, g));
       }
     });
   };

@@ -24,9 +24,9 @@ export interface WasmExports {
   col2im(cols: number, c: number, h: number, w: number,
     kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
     oh0: number, ohCount: number, ow: number, x: number): void;
-  /** assembly/kernels/conv.ts: kind 0 forward / 1 input / 2 weight, the operands and the column
-   *  buffer as byte offsets; the gradients accumulate into out (zero it first). */
-  conv(kind: number, a: number, b: number, out: number, cols: number, ...geometry: ConvArgs): void;
+  /** assembly/kernels/conv.ts: kind 0 forward / 1 input / 2 weight, the operands, the column
+   *  buffer and the forward's bias (0: none) as byte offsets; the gradients accumulate into out (zero it first). */
+  conv(kind: number, a: number, b: number, out: number, cols: number, bias: number, ...geometry: ConvArgs): void;
   /** assembly/kernels/depthwise.ts: kind as for conv, src/kernels/depthwise.ts's geometry spelled
    *  out (m = Cout / Cin), arrays as byte offsets; computes input channels [c0, c1) only. */
   depthwise(kind: number, a: number, b: number, out: number, ...geometry: DepthwiseArgs): void;
@@ -65,7 +65,7 @@ export const WASM_FUNCTIONS = {
   gemm: 12,
   im2col: 16,
   col2im: 16,
-  conv: 25,
+  conv: 26,
   depthwise: 21,
   adam: 14,
   power_iteration: 8,

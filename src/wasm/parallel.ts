@@ -34,9 +34,9 @@ import type { WasmExports } from './exports.js';
 
 const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5, HELPED = 6, READY = 7;
 const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_SPLIT = 4, J_ARENA = 5, J_ARENA_BYTES = 6, J_ARGS = 8;
-const IDLE_SPIN = 40, WAKE_SPIN = 41; // the workers' spin times (µs), set by the caller
-const MAX_ARGS = IDLE_SPIN - (JOB + J_ARGS); // 24: conv's
-const SLEEPERS = 42, CALLER_WAITS = 43;
+const IDLE_SPIN = 41, WAKE_SPIN = 42; // the workers' spin times (µs), set by the caller
+const MAX_ARGS = IDLE_SPIN - (JOB + J_ARGS); // 25: conv's
+const SLEEPERS = 43, CALLER_WAITS = 44;
 /** Adam's 8 scalars (beta1 … wd) as float32 bits, after its 6 integer args (p, g, m, v, vmax, n). */
 const ADAM_SCALARS = JOB + J_ARGS + 6;
 const MSG = 48, MSG_CHARS = 256;
@@ -130,9 +130,9 @@ function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): v
     }
     case OP_CONV: {
       // units lo…hi; args: kind, a, b, out, cols, column bytes per thread (the forward's: one buffer
-      // each), then n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw, rows, imgs
+      // each), bias (0: none), then n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw, rows, imgs
       const cols = p(4) + (g(0) === 0 ? index * p(5) : 0);
-      ex.conv(g(0), p(1), p(2), p(3), cols, g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15), g(16), g(17), g(18), g(19), g(20), g(21), g(22), g(23), lo, hi);
+      ex.conv(g(0), p(1), p(2), p(3), cols, p(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15), g(16), g(17), g(18), g(19), g(20), g(21), g(22), g(23), g(24), lo, hi);
       break;
     }
     default:
@@ -344,20 +344,20 @@ export class Parallel {
 
   /**
    * ex.conv (the band loops of a whole conv, assembly/kernels/conv.ts) on operands in shared memory:
-   * `ptrs` = a, b, out and the column buffers — one per thread for the forward (`colsFloats` each),
-   * one shared by the gradients. Big enough and in enough units, the threads share its units; else
+   * `ptrs` = a, b, out, the column buffers (one per thread for the forward, `colsFloats` each; one
+   * shared by the gradients) and the forward's bias (0: none). Big enough and in enough units, the threads share its units; else
    * it runs on the caller alone.
    */
-  conv(kind: ConvLoopKind, ptrs: readonly [number, number, number, number], colsFloats: number, g: ConvGeom, flops: number, arena: number): void {
+  conv(kind: ConvLoopKind, ptrs: readonly [number, number, number, number, number], colsFloats: number, g: ConvGeom, flops: number, arena: number): void {
     const units = convUnits(kind, g), k = CONV_KINDS.indexOf(kind);
-    const [a, b, out, cols] = ptrs;
+    const [a, b, out, cols, bias] = ptrs;
     const geom = [g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), convImages(g)] as const;
     const minUnits = kind === 'forward' ? 2 : GRADIENT_MIN_UNITS * this.threads;
     if (this.threads < 2 || units < minUnits || flops < PARALLEL_MIN_FLOPS) {
-      this.ex.conv(k, a, b, out, cols, ...geom, 0, units);
+      this.ex.conv(k, a, b, out, cols, bias, ...geom, 0, units);
       return;
     }
-    this.run(OP_CONV, SPLIT_ROWS, 1, units, arena, [k, a, b, out, cols, colsFloats * 4, ...geom], kind === 'forward' ? FORWARD_CHUNKS_PER_THREAD : 1);
+    this.run(OP_CONV, SPLIT_ROWS, 1, units, arena, [k, a, b, out, cols, colsFloats * 4, bias, ...geom], kind === 'forward' ? FORWARD_CHUNKS_PER_THREAD : 1);
   }
 
   private run(op: number, split: number, unit: number, total: number, arena: number, args: readonly number[], perThread = this.chunksPerThread): void {

@@ -40,6 +40,24 @@ describe('conv property: TS reference vs WASM', () => {
     fc.assert(fc.property(convCaseArb(dense), checkAll), fcParams(40));
   });
 
+  it('the forward\'s bias: y = float32(conv(x) + b[channel]) bit for bit, on every path and geometry kind; only the forward takes one', () => {
+    const anyGeom = fc.oneof(convGeomArb(chans), pointwise, dense);
+    fc.assert(fc.property(convCaseArb(anyGeom), fc.integer({ min: 0, max: 1000 }), (c, seed) => {
+      const rng = new Rng(seed), bias = Float32Array.from({ length: c.g.cout }, () => rng.random() * 4 - 2);
+      const plane = c.g.ho * c.g.wo;
+      for (const [name, k] of [['ts', reference] as const, ...wasmPaths]) {
+        const y = runConv(k, 'conv', 'forward', c), yb = new Float32Array(y.length).fill(NaN);
+        k.conv('forward', c.x, c.w, c.g, yb, bias);
+        const want = y.map((v, i) => v + bias[Math.floor(i / plane) % c.g.cout]);
+        assert.deepEqual(yb, want, `${name} ${JSON.stringify(c.g)}`);
+      }
+    }), fcParams(80));
+    for (const [name, k] of [['ts', reference] as const, ...wasmPaths]) {
+      const g: ConvGeom = { n: 1, cin: 2, h: 3, w: 3, cout: 2, ho: 3, wo: 3, groups: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 };
+      assert.throws(() => k.conv('input', new Float32Array(18), new Float32Array(4), g, new Float32Array(18), new Float32Array(2)), /bias belongs to/, name);
+    }
+  });
+
   it('the entries are adjoint: ⟨forward(x), y⟩ = ⟨x, input(y)⟩ = ⟨w, weight(x, y)⟩ on every path', () => {
     fc.assert(fc.property(convCaseArb(convGeomArb(chans)), (c) => {
       for (const [name, k] of [['ts', reference] as const, ...wasmPaths]) {

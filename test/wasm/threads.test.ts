@@ -167,10 +167,12 @@ describe('thread pool', () => {
           const kind = g.groups === g.cin ? 'depthwise' : 'conv';
           const s = convSizes(g);
           const x = randArray(s.x, rng), w = randArray(s.w, rng), y = randArray(s.y, rng);
+          // conv's forward with its bias (added per band inside the units), depthwise's without
+          const bias = kind === 'conv' ? randArray(g.cout, rng) : null;
           for (const [entry, a, b, len] of [['forward', x, w, s.y], ['input', y, w, s.x], ['weight', x, y, s.w]] as const) {
-            const o1 = new Float32Array(len), o2 = new Float32Array(len);
-            one[kind](entry, a, b, g, o1);
-            pool.kernels[kind](entry, a, b, g, o2);
+            const o1 = new Float32Array(len), o2 = new Float32Array(len), bs = entry === 'forward' ? bias : null;
+            one[kind](entry, a, b, g, o1, bs);
+            pool.kernels[kind](entry, a, b, g, o2, bs);
             const i = firstDifference(o1, o2);
             assert.equal(i, -1, `${kind} ${entry} ${JSON.stringify(g)} (caller works: ${callerWorks}): element ${i}: ${o1[i]} vs ${o2[i]}`);
           }
