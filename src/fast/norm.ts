@@ -101,7 +101,7 @@ export function instanceNormInference(x: Tensor, p: NormParams, relu: boolean): 
   const mean = new Float32Array(c), istd = new Float32Array(c);
   for (let i = 0; i < n; i++) {
     const image = x.data.subarray(i * len, (i + 1) * len);
-    k.plane_norm(image, c, h * w, p.weight?.data ?? null, p.bias?.data ?? null, p.eps, relu, image, null, mean, istd);
+    k.plane_norm(image, 1, c, h * w, p.weight?.data ?? null, p.bias?.data ?? null, p.eps, relu, image, null, mean, istd);
   }
   return x;
 }

@@ -1,13 +1,13 @@
 // plane_norm   (twin: assembly/kernels/plane_norm.ts; test: test/kernels/plane_norm.prop.test.ts)
-// Normalises each of `planes` contiguous planes of s values by its own statistics (instance norm,
-// and batch norm's training forward when the batch is one image): for plane p, with μ its mean and
-// σ² its biased variance (two passes, float64 sums),
+// Normalises x [n, c, s] per channel by the channel's statistics over its n planes of s values
+// (batch norm's training forward; instance norm is n = 1 with one channel per plane): for channel p,
+// with μ its mean and σ² its biased variance over the n·s values (two passes, float64 sums),
 //   istd[p] = 1/√(σ² + eps)        xhat = (x − μ)·istd        out = xhat·γ[p] + β[p]
 // γ = 1, β = 0 where weight / bias are null; relu: out = max(xhat·γ[p] + β[p], 0) (the fused inference
-// path of instance norm + ReLU). mean[p] and istd[p] are written for the caller (running statistics,
-// backward); xhat too unless null (before γ, β and the ReLU). out may be x (the last pass reads x[j]
-// before it writes out[j]). The WASM twin does the final pass in float32 lanes,
-// so the paths agree to float32 rounding, not bit for bit.
+// path of instance norm + ReLU). mean[p], istd[p] and, unless null, variance[p] (σ², biased) are
+// written for the caller (running statistics, backward); xhat too unless null (before γ, β and the
+// ReLU). out may be x (the last pass reads x[j] before it writes out[j]). The WASM twin does the
+// final pass in float32 lanes, so the paths agree to float32 rounding, not bit for bit.
 
 /**
  * Σ x[j] (squared = false) or Σ (x[j] − mu)² (true) over j ∈ [start, start + len), in float64 with
@@ -31,18 +31,25 @@ export function runSum(x: Float32Array, start: number, len: number, mu: number, 
 }
 
 export function plane_norm(
-  x: Float32Array, planes: number, s: number, weight: Float32Array | null, bias: Float32Array | null, eps: number, relu: boolean,
-  out: Float32Array, xhat: Float32Array | null, mean: Float32Array, istd: Float32Array,
+  x: Float32Array, n: number, c: number, s: number, weight: Float32Array | null, bias: Float32Array | null, eps: number, relu: boolean,
+  out: Float32Array, xhat: Float32Array | null, mean: Float32Array, istd: Float32Array, variance: Float32Array | null = null,
 ): void {
-  for (let p = 0, o = 0; p < planes; p++, o += s) {
-    const mu = runSum(x, o, s, 0, false) / s;
-    const is = 1 / Math.sqrt(runSum(x, o, s, mu, true) / s + eps), g = weight === null ? 1 : weight[p], b = bias === null ? 0 : bias[p];
+  const m = n * s, cs = c * s;
+  for (let p = 0; p < c; p++) {
+    let acc = 0, sq = 0;
+    for (let i = 0; i < n; i++) acc += runSum(x, i * cs + p * s, s, 0, false);
+    const mu = acc / m;
+    for (let i = 0; i < n; i++) sq += runSum(x, i * cs + p * s, s, mu, true);
+    const is = 1 / Math.sqrt(sq / m + eps), g = weight === null ? 1 : weight[p], b = bias === null ? 0 : bias[p];
     mean[p] = mu;
     istd[p] = is;
-    for (let j = o; j < o + s; j++) {
-      const h = (x[j] - mu) * is;
-      if (xhat !== null) xhat[j] = h;
-      out[j] = relu ? Math.max(h * g + b, 0) : h * g + b;
+    if (variance !== null) variance[p] = sq / m;
+    for (let i = 0; i < n; i++) {
+      for (let j = i * cs + p * s, e = j + s; j < e; j++) {
+        const h = (x[j] - mu) * is;
+        if (xhat !== null) xhat[j] = h;
+        out[j] = relu ? Math.max(h * g + b, 0) : h * g + b;
+      }
     }
   }
 }

@@ -8,7 +8,6 @@
 import { Tensor } from '../tensor.js';
 import { isGradEnabled } from '../autograd.js';
 import { kernels, resultArray } from '../backend.js';
-import { runSum } from '../kernels/plane_norm.js';
 import { checkFinite, fmt, ShapeError, sizeOf } from '../shape.js';
 import { defineOp } from './op.js';
 import { add } from './add.js';
@@ -57,28 +56,21 @@ export const batch_norm = defineOp({
     const keep = [x, rm, rv, weight, bias].some((t) => t?.requiresGrad);
     const xhat = keep ? resultArray(src.length) : out;
     const invstd = new Float32Array(c);
-    if (training && n === 1 && rm === undefined) {
-      // one image, no running statistics (instance norm's view [1, N·C, S]): contiguous planes, the backend's kernel
-      kernels().plane_norm(src, c, s, weight?.data ?? null, bias?.data ?? null, eps, false, out, keep ? xhat : null, new Float32Array(c), invstd);
-      return { out: new Tensor(out, x.shape), saved: { xhat: keep ? new Tensor(xhat, x.shape) : null, invstd: new Tensor(invstd, [c]) } };
+    const saved = () => ({ xhat: keep ? new Tensor(xhat, x.shape) : null, invstd: new Tensor(invstd, [c]) });
+    if (training) {
+      // the batch statistics and the normalisation: the backend's kernel (float64 sums, as below)
+      const mu = new Float32Array(c), variance = rm === undefined ? null : new Float32Array(c);
+      kernels().plane_norm(src, n, c, s, weight?.data ?? null, bias?.data ?? null, eps, false, out, keep ? xhat : null, mu, invstd, variance);
+      if (rm !== undefined) {
+        for (let ch = 0; ch < c; ch++) {
+          rm.data[ch] = (1 - momentum) * rm.data[ch] + momentum * mu[ch];
+          rv!.data[ch] = (1 - momentum) * rv!.data[ch] + momentum * variance![ch] * m / (m - 1);
+        }
+      }
+      return { out: new Tensor(out, x.shape), saved: saved() };
     }
     for (let ch = 0; ch < c; ch++) {
-      let mu: number, variance: number;
-      if (training) {
-        let acc = 0;
-        for (let i = 0; i < n; i++) acc += runSum(src, (i * c + ch) * s, s, 0, false);
-        mu = acc / m;
-        let sq = 0;
-        for (let i = 0; i < n; i++) sq += runSum(src, (i * c + ch) * s, s, mu, true);
-        variance = sq / m;
-        if (rm !== undefined) {
-          rm.data[ch] = (1 - momentum) * rm.data[ch] + momentum * mu;
-          rv!.data[ch] = (1 - momentum) * rv!.data[ch] + momentum * variance * m / (m - 1);
-        }
-      } else {
-        mu = rm!.data[ch];
-        variance = rv!.data[ch];
-      }
+      const mu = rm!.data[ch], variance = rv!.data[ch];
       const is = 1 / Math.sqrt(variance + eps);
       const g = weight === undefined ? 1 : weight.data[ch], b = bias === undefined ? 0 : bias.data[ch];
       invstd[ch] = is;
@@ -90,7 +82,7 @@ export const batch_norm = defineOp({
         }
       }
     }
-    return { out: new Tensor(out, x.shape), saved: { xhat: keep ? new Tensor(xhat, x.shape) : null, invstd: new Tensor(invstd, [c]) } };
+    return { out: new Tensor(out, x.shape), saved: saved() };
   },
   backward: (dy, { needs, inputs: { x, running_mean: rm, running_var: rv, weight }, saved, attrs: { training, eps } }) => {
     const c = x!.shape[1];

@@ -169,17 +169,17 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
     },
 
     // Memory-bound (three passes over x): one thread.
-    plane_norm(x, planes, s, weight, bias, eps, relu, out, xhat, mean, istd) {
-      const n = planes * s;
-      need('plane_norm', 'x', x, n);
-      need('plane_norm', 'out', out, n);
-      if (xhat !== null) need('plane_norm', 'xhat', xhat, n);
-      for (const [name, v] of [['weight', weight], ['bias', bias], ['mean', mean], ['istd', istd]] as const) if (v !== null) need('plane_norm', name, v, planes);
-      if (planes === 0) return;
-      const ops = [operand(x, n, 'in'), operand(out, n, 'out'), operand(xhat, xhat === null ? 0 : n, 'out'), operand(mean, planes, 'out'),
-        operand(istd, planes, 'out'), operand(weight, weight === null ? 0 : planes, 'in'), operand(bias, bias === null ? 0 : planes, 'in')];
-      marshal(ex, heap, ops, ([px, po, ph, pm, pi, pg, pb]) => {
-        ex.plane_norm(px, planes, s, weight === null ? 0 : pg, bias === null ? 0 : pb, eps, relu ? 1 : 0, po, xhat === null ? 0 : ph, pm, pi);
+    plane_norm(x, n, c, s, weight, bias, eps, relu, out, xhat, mean, istd, variance = null) {
+      const len = n * c * s;
+      need('plane_norm', 'x', x, len);
+      need('plane_norm', 'out', out, len);
+      if (xhat !== null) need('plane_norm', 'xhat', xhat, len);
+      for (const [name, v] of [['weight', weight], ['bias', bias], ['mean', mean], ['istd', istd], ['variance', variance]] as const) if (v !== null) need('plane_norm', name, v, c);
+      if (c === 0) return;
+      const ops = [operand(x, len, 'in'), operand(out, len, 'out'), operand(xhat, xhat === null ? 0 : len, 'out'), operand(mean, c, 'out'),
+        operand(istd, c, 'out'), operand(weight, weight === null ? 0 : c, 'in'), operand(bias, bias === null ? 0 : c, 'in'), operand(variance, variance === null ? 0 : c, 'out')];
+      marshal(ex, heap, ops, ([px, po, ph, pm, pi, pg, pb, pv]) => {
+        ex.plane_norm(px, n, c, s, weight === null ? 0 : pg, bias === null ? 0 : pb, eps, relu ? 1 : 0, po, xhat === null ? 0 : ph, pm, pi, variance === null ? 0 : pv);
       });
     },
 

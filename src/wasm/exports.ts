@@ -36,8 +36,8 @@ export interface WasmExports {
   /** assembly/kernels/power_iteration.ts: same parameters as src/kernels/power_iteration.ts, arrays as byte offsets. */
   power_iteration(weight: number, before: number, h: number, after: number, u: number, v: number, iters: number, eps: number): number;
   /** assembly/kernels/plane_norm.ts: same parameters as src/kernels/plane_norm.ts, arrays as byte offsets (0: null). */
-  plane_norm(x: number, planes: number, s: number, weight: number, bias: number, eps: number, relu: number,
-    out: number, xhat: number, mean: number, istd: number): void;
+  plane_norm(x: number, n: number, c: number, s: number, weight: number, bias: number, eps: number, relu: number,
+    out: number, xhat: number, mean: number, istd: number, variance: number): void;
   /** assembly/kernels/axpby.ts: same parameters as src/kernels/axpby.ts, arrays as byte offsets (y 0: none). */
   axpby(x: number, a: number, y: number, b: number, n: number, out: number): void;
   /** assembly/kernels/add_rows.ts: same parameters as src/kernels/add_rows.ts, arrays as byte offsets. */
@@ -69,7 +69,7 @@ export const WASM_FUNCTIONS = {
   depthwise: 21,
   adam: 14,
   power_iteration: 8,
-  plane_norm: 11,
+  plane_norm: 13,
   axpby: 6,
   add_rows: 5,
   sum_rows: 4,
