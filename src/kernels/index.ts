@@ -10,6 +10,7 @@ import { gemm } from './gemm.js';
 import { im2col } from './im2col.js';
 import { leaky_relu } from './leaky_relu.js';
 import { relu_mask } from './relu_mask.js';
+import { max_pool2d } from './max_pool2d.js';
 import { plane_norm } from './plane_norm.js';
 import { power_iteration } from './power_iteration.js';
 import { spectral_norm_grad } from './spectral_norm_grad.js';
@@ -36,11 +37,13 @@ export interface Kernels {
   leaky_relu: typeof leaky_relu;
   /** ReLU in place keeping its mask as bits, and the mask applied to a gradient (the Gatys chain). */
   relu_mask: typeof relu_mask;
+  /** Max pooling with its argmax (F.max_pool2d, Gatys' chain). */
+  max_pool2d: typeof max_pool2d;
   /** The gradient through spectral norm's W/σ. */
   spectral_norm_grad: typeof spectral_norm_grad;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, add_rows, sum_rows, leaky_relu, relu_mask, spectral_norm_grad };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, add_rows, sum_rows, leaky_relu, relu_mask, max_pool2d, spectral_norm_grad };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

@@ -5,7 +5,7 @@
 // Forward saves the argmax (flat index in the H×W plane). ∂x = max_pool2d_backward(dy, argmax):
 // dy scattered (summed) onto the argmax positions, an op linear in dy so grads of grads work.
 import { Tensor } from '../tensor.js';
-import { resultArray } from '../backend.js';
+import { kernels, resultArray } from '../backend.js';
 import { defineOp } from './op.js';
 import { poolGeom, type Pair, type PoolAttrs } from './_conv.js';
 import { max_pool2d_backward } from './max_pool2d_backward.js';
@@ -20,34 +20,9 @@ export const max_pool2d = defineOp({
   attrs: { kernel_size: null, stride: null, padding: 0, dilation: 1, ceil_mode: false } as MaxPool2dAttrs,
   forward: ({ x }, attrs) => {
     const g = poolGeom('max_pool2d', x.shape, attrs, attrs.dilation);
-    const { h, w, ho, wo } = g;
+    const { ho, wo } = g;
     const out = resultArray(g.planes * ho * wo), arg = resultArray(out.length);
-    const src = x.data;
-    let o = 0;
-    for (let p = 0; p < g.planes; p++) {
-      const base = p * h * w;
-      for (let i = 0; i < ho; i++) {
-        for (let j = 0; j < wo; j++, o++) {
-          let best = -Infinity, at = -1;
-          for (let u = 0; u < g.kh; u++) {
-            const iy = i * g.sh - g.ph + u * g.dh;
-            if (iy < 0 || iy >= h) continue;
-            for (let v = 0; v < g.kw; v++) {
-              const ix = j * g.sw - g.pw + v * g.dw;
-              if (ix < 0 || ix >= w) continue;
-              const val = src[base + iy * w + ix];
-              if (at < 0) at = iy * w + ix; // torch starts at the first position inside x
-              if (val > best || Number.isNaN(val)) {
-                best = val;
-                at = iy * w + ix;
-              }
-            }
-          }
-          out[o] = best;
-          arg[o] = at;
-        }
-      }
-    }
+    kernels().max_pool2d(x.data, g, out, arg);
     const shape = [...g.lead, ho, wo];
     return { out: new Tensor(out, shape), saved: { indices: new Tensor(arg, shape) } };
   },

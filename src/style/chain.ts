@@ -48,29 +48,11 @@ function addInPlace(a: Float32Array, b: Float32Array): void {
   for (let j = 0; j < n; j++) a[j] += b[j];
 }
 
-/** 2×2 stride-2 max pool (floor mode) with the argmax as flat indices in each H×W plane (max_pool2d's). */
+/** 2×2 stride-2 max pool (floor mode) with the argmax as flat indices in each H×W plane (max_pool2d's kernel). */
 function maxPool2x2(h: Tensor): { out: Tensor; indices: Tensor } {
   const [n, c, H, W] = h.shape, ho = Math.floor(H / 2), wo = Math.floor(W / 2);
-  const src = h.data, out = resultArray(n * c * ho * wo), idx = resultArray(out.length);
-  let o = 0;
-  for (let p = 0; p < n * c; p++) {
-    const base = p * H * W;
-    for (let i = 0; i < ho; i++) {
-      for (let j = 0; j < wo; j++, o++) {
-        // max_pool2d's scan: row-major over the window, NaN wins, ties keep the first
-        const k0 = 2 * i * W + 2 * j, k2 = k0 + W;
-        let at = k0, best = src[base + k0];
-        let v = src[base + k0 + 1];
-        if (v > best || v !== v) { best = v; at = k0 + 1; }
-        v = src[base + k2];
-        if (v > best || v !== v) { best = v; at = k2; }
-        v = src[base + k2 + 1];
-        if (v > best || v !== v) { best = v; at = k2 + 1; }
-        out[o] = best;
-        idx[o] = at;
-      }
-    }
-  }
+  const out = resultArray(n * c * ho * wo), idx = resultArray(out.length);
+  kernels().max_pool2d(h.data, { planes: n * c, h: H, w: W, ho, wo, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 }, out, idx);
   return { out: new Tensor(out, [n, c, ho, wo]), indices: new Tensor(idx, [n, c, ho, wo]) };
 }
 

@@ -228,6 +228,17 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       marshal(ex, heap, ops, ([px, pb]) => ex.relu_mask(px, n, bits === null ? 0 : pb, backward));
     },
 
+    // Memory-bound (each input read once): one thread.
+    max_pool2d(x, g, out, arg) {
+      const n = g.planes * g.h * g.w, len = g.planes * g.ho * g.wo;
+      need('max_pool2d', 'x', x, n);
+      need('max_pool2d', 'out', out, len);
+      need('max_pool2d', 'arg', arg, len);
+      if (len === 0) return;
+      marshal(ex, heap, [operand(x, n, 'in'), operand(out, len, 'out'), operand(arg, len, 'out')], ([px, po, pa]) =>
+        ex.max_pool2d(px, g.planes, g.h, g.w, g.ho, g.wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, po, pa));
+    },
+
     spectral_norm_grad(dy, out, u, v, before, h, after, inv, g) {
       const n = before * h * after, cols = before * after;
       need('spectral_norm_grad', 'dy', dy, n);

@@ -48,6 +48,9 @@ export interface WasmExports {
   leaky_relu(x: number, dy: number, n: number, slope: number, out: number): void;
   /** assembly/kernels/relu_mask.ts: same parameters as src/kernels/relu_mask.ts, arrays as byte offsets (bits 0: none). */
   relu_mask(x: number, n: number, bits: number, backward: boolean): void;
+  /** assembly/kernels/max_pool2d.ts: src/kernels/max_pool2d.ts's geometry spelled out, arrays as byte offsets. */
+  max_pool2d(x: number, planes: number, h: number, w: number, ho: number, wo: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, out: number, arg: number): void;
   /** assembly/kernels/spectral_norm_grad.ts: same parameters as src/kernels/spectral_norm_grad.ts, arrays as byte offsets. */
   spectral_norm_grad(dy: number, out: number, u: number, v: number, before: number, h: number, after: number, inv: number, g: number): void;
   /** assembly/scratch.ts: reserves bytes (rounded up to 16), returns a 16-byte aligned offset. */
@@ -75,6 +78,7 @@ export const WASM_FUNCTIONS = {
   sum_rows: 4,
   leaky_relu: 5,
   relu_mask: 4,
+  max_pool2d: 16,
   spectral_norm_grad: 9,
   scratch_alloc: 1,
   scratch_reset: 0,
