@@ -11,6 +11,7 @@ import { im2col } from './im2col.js';
 import { leaky_relu } from './leaky_relu.js';
 import { relu_mask } from './relu_mask.js';
 import { max_pool2d } from './max_pool2d.js';
+import { max_pool2d_backward } from './max_pool2d_backward.js';
 import { plane_norm } from './plane_norm.js';
 import { power_iteration } from './power_iteration.js';
 import { spectral_norm_grad } from './spectral_norm_grad.js';
@@ -39,11 +40,13 @@ export interface Kernels {
   relu_mask: typeof relu_mask;
   /** Max pooling with its argmax (F.max_pool2d, Gatys' chain). */
   max_pool2d: typeof max_pool2d;
+  /** Its gradient: dy scattered onto the argmax positions (returns the first bad index's position, or −1). */
+  max_pool2d_backward: typeof max_pool2d_backward;
   /** The gradient through spectral norm's W/σ. */
   spectral_norm_grad: typeof spectral_norm_grad;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, add_rows, sum_rows, leaky_relu, relu_mask, max_pool2d, spectral_norm_grad };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, add_rows, sum_rows, leaky_relu, relu_mask, max_pool2d, max_pool2d_backward, spectral_norm_grad };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

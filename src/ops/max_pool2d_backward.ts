@@ -3,7 +3,7 @@
 //   → [..., H, W]:  out[p, indices[p, k]] += dy[p, k]   (overlapping windows may pick the same input).
 // Linear in dy; its adjoint is the gather ∂dy = max_pool2d_gather(g, indices). indices get no grad.
 import { Tensor } from '../tensor.js';
-import { resultArray } from '../backend.js';
+import { kernels, resultArray } from '../backend.js';
 import { fmt, shapeEq, ShapeError } from '../shape.js';
 import { defineOp, type OpFn } from './op.js';
 import { max_pool2d_gather } from './max_pool2d_gather.js';
@@ -18,15 +18,9 @@ export const max_pool2d_backward: OpFn<readonly ['dy', 'indices'], readonly [], 
     }
     const [h, w] = input_size, hw = h * w, howo = dy.shape[dy.ndim - 2] * dy.shape[dy.ndim - 1];
     const planes = howo === 0 ? 0 : dy.size / howo;
-    const out = resultArray(planes * hw).fill(0), src = dy.data, idx = indices.data;
-    for (let p = 0; p < planes; p++) {
-      for (let k = p * howo; k < (p + 1) * howo; k++) {
-        const at = idx[k];
-        if (at === -1) continue;
-        if (!(Number.isInteger(at) && at >= 0 && at < hw)) throw new RangeError(`max_pool2d_backward: index ${at} is outside a ${h}×${w} plane`);
-        out[p * hw + at] += src[k];
-      }
-    }
+    const out = resultArray(planes * hw), idx = indices.data;
+    const bad = kernels().max_pool2d_backward(dy.data, idx, planes, howo, hw, out);
+    if (bad >= 0) throw new RangeError(`max_pool2d_backward: index ${idx[bad]} is outside a ${h}×${w} plane`);
     return new Tensor(out, [...dy.shape.slice(0, -2), h, w]);
   },
   backward: (g, { inputs: { indices } }) => ({ dy: max_pool2d_gather(g, indices!), indices: null }),

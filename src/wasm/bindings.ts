@@ -239,6 +239,15 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
         ex.max_pool2d(px, g.planes, g.h, g.w, g.ho, g.wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, po, pa));
     },
 
+    max_pool2d_backward(dy, idx, planes, howo, hw, out) {
+      need('max_pool2d_backward', 'dy', dy, planes * howo);
+      need('max_pool2d_backward', 'idx', idx, planes * howo);
+      need('max_pool2d_backward', 'out', out, planes * hw);
+      if (planes * hw === 0) return -1;
+      const ops = [operand(dy, planes * howo, 'in'), operand(idx, planes * howo, 'in'), operand(out, planes * hw, 'out')];
+      return marshal(ex, heap, ops, ([pd, pi, po]) => ex.max_pool2d_backward(pd, pi, planes, howo, hw, po));
+    },
+
     spectral_norm_grad(dy, out, u, v, before, h, after, inv, g) {
       const n = before * h * after, cols = before * after;
       need('spectral_norm_grad', 'dy', dy, n);

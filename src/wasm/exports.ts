@@ -51,6 +51,8 @@ export interface WasmExports {
   /** assembly/kernels/max_pool2d.ts: src/kernels/max_pool2d.ts's geometry spelled out, arrays as byte offsets. */
   max_pool2d(x: number, planes: number, h: number, w: number, ho: number, wo: number,
     kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, out: number, arg: number): void;
+  /** assembly/kernels/max_pool2d_backward.ts: same parameters as src/kernels/max_pool2d_backward.ts, arrays as byte offsets. */
+  max_pool2d_backward(dy: number, idx: number, planes: number, howo: number, hw: number, out: number): number;
   /** assembly/kernels/spectral_norm_grad.ts: same parameters as src/kernels/spectral_norm_grad.ts, arrays as byte offsets. */
   spectral_norm_grad(dy: number, out: number, u: number, v: number, before: number, h: number, after: number, inv: number, g: number): void;
   /** assembly/scratch.ts: reserves bytes (rounded up to 16), returns a 16-byte aligned offset. */
@@ -79,6 +81,7 @@ export const WASM_FUNCTIONS = {
   leaky_relu: 5,
   relu_mask: 4,
   max_pool2d: 16,
+  max_pool2d_backward: 6,
   spectral_norm_grad: 9,
   scratch_alloc: 1,
   scratch_reset: 0,

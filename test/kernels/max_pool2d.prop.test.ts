@@ -1,7 +1,8 @@
-// max_pool2d: TS reference vs WASM SIMD / scalar / relaxed / debug, bit for bit (values and float
-// argmax): random geometries (kernel, stride, padding, dilation), the 2×2 stride-2 pool the SIMD path
-// takes (widths around its 8-column step, odd sizes), and special values: NaN wins (the last of
-// several), −∞ and ties keep the first position, −0 and +0 are kept as found.
+// max_pool2d and max_pool2d_backward: TS reference vs WASM SIMD / scalar / relaxed / debug, bit for
+// bit (values and float argmax; the scatter's sums): random geometries (kernel, stride, padding,
+// dilation), the 2×2 stride-2 pool the SIMD path takes (widths around its 8-column step, odd sizes),
+// special values — NaN wins (the last of several), −∞ and ties keep the first position, −0 and +0 are
+// kept as found — and the scatter's overlapping windows, skipped −1 indices and reported bad ones.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -46,6 +47,25 @@ describe('max_pool2d property: TS reference vs WASM', () => {
 
   it('the 2×2 stride-2 pool (the SIMD path) over widths around its 8-column step: bit-identical', () => {
     fc.assert(fc.property(caseArb(plain2x2), check), fcParams(200));
+  });
+
+  it('the backward scatter of the forward\'s argmax (overlapping windows add up): bit-identical; a bad index is reported at the same position', () => {
+    const withDy = caseArb(generalGeom).chain((c) => fc.record({ c: fc.constant(c), dy: values(c.g.planes * c.g.ho * c.g.wo).map((a) => a.map((v) => (Number.isFinite(v) ? v : 1))), bad: fc.option(fc.tuple(fc.nat(), fc.constantFrom(NaN, 0.5, -2, 1e9)), { nil: null }) }));
+    fc.assert(fc.property(withDy, ({ c, dy, bad }) => {
+      const g = c.g, howo = g.ho * g.wo, hw = g.h * g.w, idx = run(reference, g, c.x).arg;
+      if (bad !== null) idx[bad[0] % idx.length] = bad[1];
+      const scatter = (k: Kernels) => {
+        const out = new Float32Array(g.planes * hw).fill(7);
+        return { at: k.max_pool2d_backward(dy, idx, g.planes, howo, hw, out), out };
+      };
+      const ref = scatter(reference);
+      assert.equal(ref.at, bad === null ? -1 : bad[0] % idx.length, 'the reference reports the planted index');
+      for (const [name, k] of wasmPaths) {
+        const got = scatter(k);
+        assert.equal(got.at, ref.at, `${name} ${JSON.stringify(g)}: bad index position`);
+        if (ref.at < 0) assert.deepEqual(got.out, ref.out, `${name} ${JSON.stringify(g)}`);
+      }
+    }), fcParams(200));
   });
 
   it('by hand: the maximum and its index, NaN wins (the last one), ties and −∞ keep the first position', () => {
