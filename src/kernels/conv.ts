@@ -119,7 +119,7 @@ function convForwardLoop(p: ConvPrims, x: Float32Array, wt: Float32Array, y: Flo
   const { lo, hi } = part ?? { lo: 0, hi: convUnits('forward', g) };
   if (dense) {
     if (lo < hi) p.gemm(hi - lo, og, K, x, lo * K, K, false, wt, 0, K, true, y, lo * og, og, false);
-    if (bias !== null) for (let i = lo; i < hi; i++) for (let o = 0; o < og; o++) y[i * og + o] += bias[o];
+    if (bias !== null) tsKernels.add_rows(y.subarray(lo * og), hi - lo, og, bias, y.subarray(lo * og)); // rows = images
     return;
   }
   const stage = new Float32Array(imgs > 1 ? og * imgs * howo : 0);
@@ -228,7 +228,6 @@ function convWeightLoop(p: ConvPrims, x: Float32Array, dy: Float32Array, dw: Flo
     p.gemm(og, c * kk, ld, stage, 0, ld, false, cols, co, ld, true, dw, wo, K, true);
   });
 }
-
 
 /** The primitives, offsets as subarrays: tsKernels.gemm (read at each call: tests may swap it) and
  *  the row-strided im2col / col2im the twin uses too. */

@@ -18,10 +18,13 @@ export const max_pool2d_gather: OpFn<readonly ['x', 'indices'], readonly [], {}>
       throw new ShapeError(`max_pool2d_gather: x ${fmt(x.shape)} and indices ${fmt(indices.shape)} must share their leading axes [..., H, W] / [..., Ho, Wo]`);
     }
     const hw = x.shape[r - 2] * x.shape[r - 1], howo = indices.shape[r - 2] * indices.shape[r - 1];
-    const out = resultArray(indices.size).fill(0), src = x.data, idx = indices.data;
+    const out = resultArray(indices.size), src = x.data, idx = indices.data;
     for (let k = 0; k < out.length; k++) {
       const at = idx[k];
-      if (at === -1) continue;
+      if (at === -1) {
+        out[k] = 0;
+        continue;
+      }
       if (!(Number.isInteger(at) && at >= 0 && at < hw)) throw new RangeError(`max_pool2d_gather: index ${at} is outside a plane of ${hw} elements`);
       out[k] = src[Math.floor(k / howo) * hw + at];
     }

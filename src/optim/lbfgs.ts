@@ -48,11 +48,11 @@ function axpy(a: Float64Array, alpha: number, b: Arr): void {
  * 200 such pairs over 196 608 floats: 90 ms as separate loops.)
  */
 function axpyDot(a: Float64Array, alpha: number, b: Arr, c: Arr | null): number {
-  let s = 0;
   if (c === null) {
     axpy(a, alpha, b);
-    return s;
+    return 0;
   }
+  let s = 0;
   for (let i = 0; i < a.length; i++) {
     const v = (a[i] += alpha * b[i]);
     s += c[i] * v;

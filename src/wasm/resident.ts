@@ -30,6 +30,12 @@ interface Block {
   bytes: number;
 }
 
+/** A scope's block and the float count of the array made on it (an early release takes that whole array only). */
+interface ScopedBlock {
+  block: Block;
+  floats: number;
+}
+
 export class ResidentHeap {
   private readonly start: number;
   private end: number;
@@ -38,7 +44,7 @@ export class ResidentHeap {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private readonly registry = new FinalizationRegistry<Block>((b) => this.release(b));
   /** Blocks of the open result scopes by ptr (in allocation order), innermost scope last. */
-  private readonly scopes: Map<number, Block>[] = [];
+  private readonly scopes: Map<number, ScopedBlock>[] = [];
   /** Bytes in live blocks (statistics, tests). */
   liveBytes = 0;
 
@@ -70,7 +76,7 @@ export class ResidentHeap {
     const bytes = blockBytes(n);
     if (this.end + bytes > this.scopedLimit && !this.free.some((h) => h.bytes >= bytes)) return null;
     const [view, block] = this.make(n, false);
-    scope.set(block.ptr, block);
+    scope.set(block.ptr, { block, floats: n });
     return view;
   }
 
@@ -82,7 +88,7 @@ export class ResidentHeap {
   endScope(poison = false): void {
     const blocks = this.scopes.pop();
     if (blocks === undefined) throw new Error('ResidentHeap.endScope: no open scope');
-    for (const b of [...blocks.values()].reverse()) this.releaseScoped(b, poison);
+    for (const { block } of [...blocks.values()].reverse()) this.releaseScoped(block, poison);
   }
 
   /**
@@ -93,10 +99,10 @@ export class ResidentHeap {
    */
   releaseScopedArray(arr: Float32Array, poison = false): boolean {
     const scope = this.scopes.at(-1);
-    const block = scope !== undefined && this.offsetOf(arr) >= 0 ? scope.get(arr.byteOffset) : undefined;
-    if (block === undefined || blockBytes(arr.length) !== block.bytes) return false;
-    scope!.delete(block.ptr);
-    this.releaseScoped(block, poison);
+    const scoped = scope !== undefined && this.offsetOf(arr) >= 0 ? scope.get(arr.byteOffset) : undefined;
+    if (scoped === undefined || scoped.floats !== arr.length) return false;
+    scope!.delete(scoped.block.ptr);
+    this.releaseScoped(scoped.block, poison);
     return true;
   }
 

@@ -165,6 +165,16 @@ test('upsample_nearest2d without a graph (its direct pass, results poisoned) mat
   }
 });
 
+test('max_pool2d_gather writes 0 where an index is −1 (results poisoned)', () => {
+  setResultPoison(true);
+  try {
+    const x = Tensor.from([1, 2, 3, 4], [1, 1, 2, 2]), indices = Tensor.from([3, -1, 0, -1], [1, 1, 2, 2]);
+    assert.deepEqual([...F.max_pool2d_gather(x, indices).data], [4, 0, 1, 0]);
+  } finally {
+    setResultPoison(false);
+  }
+});
+
 test('pool errors name the op and the shapes', () => {
   assert.throws(() => F.max_pool2d(Tensor.zeros([4, 4]), { kernel_size: 2 }), /max_pool2d: expected a 3-D or 4-D input .*\[4, 4\]/);
   assert.throws(() => F.max_pool2d(Tensor.zeros([1, 1, 4, 4]), { kernel_size: 2, padding: 2 }), /max_pool2d: padding 2 must be at most half/);

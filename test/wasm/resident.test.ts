@@ -131,7 +131,7 @@ describe('ResidentHeap', () => {
     heap.beginScope();
     const a = heap.scopedArray(100)!, b = heap.scopedArray(64)!.fill(2);
     for (const [arr, what] of [[kept, 'a GC-managed block'], [new Float32Array(100), 'a plain array'], [a.subarray(4), 'a subarray'],
-      [a.subarray(0, 50), 'a prefix'], [outer, "an outer scope's block"]] as const) assert.equal(heap.releaseScopedArray(arr), false, what);
+      [a.subarray(0, 50), 'a prefix'], [a.subarray(0, 99), 'a prefix in the same 16-byte block'], [outer, "an outer scope's block"]] as const) assert.equal(heap.releaseScopedArray(arr), false, what);
     const live = heap.liveBytes;
     assert.equal(heap.releaseScopedArray(a, true), true);
     assert.ok(a.every(Number.isNaN), 'poisoned on release');
