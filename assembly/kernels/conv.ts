@@ -11,9 +11,18 @@
 // rounded as the op's separate add. Arrays are byte offsets.
 import { add_rows } from './add_rows';
 import { col2imStrided } from './col2im';
-import { gemm } from './gemm';
-import { im2colStrided } from './im2col';
+import { B_IM2COL, B_ROWS, gemm, gemmBlocked, packAPanels, packedABytes } from './gemm';
+import { im2colStrided, setIm2colSource } from './im2col';
 import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
+
+/** The largest weight conv packs once per share (16 MB: 256→256 3×3 is 9.4 MB pre-splatted; 512→512, 37.7 MB, is repacked per band). */
+const PREPACK_BYTES: usize = 16 << 20;
+/**
+ * The forward packs columns straight from x (B_IM2COL) from this depth on. Below it, im2col's copies
+ * of whole image rows plus the packing beat the per-panel runs (3→64, K = 27: 46.6 vs 45.7 GFLOP/s;
+ * 8→32, K = 72: even; 64→64, K = 576: 45.6 → 47.2).
+ */
+const DIRECT_MIN_K = 64;
 
 export function conv(
   kind: i32, a: usize, b: usize, out: usize, cols: usize, bias: usize,
@@ -43,16 +52,26 @@ export function conv(
   // imgs > 1: y or dy of a band of images staged as [og, cnt·howo] (the twin's STAGE_FLOATS bound it)
   const stage = imgs > 1 ? scratch_alloc(<usize>(og * imgs * howo) << 2) : 0;
   if (kind == 0) {
+    // The weight of group gr packed once for all of this share's units (when they are several and it
+    // is at most PREPACK_BYTES), not once per band; stride-1 bands whose rows are whole 8-wide panels
+    // (wo % 8 == 0) have their columns packed straight from x (gemmBlocked's B_IM2COL).
+    const aPre = hi - lo > 1 && packedABytes(og, K) <= PREPACK_BYTES ? scratch_alloc(packedABytes(og, K)) : 0;
+    const direct = sw == 1 && wo % 8 == 0 && !pointwise && imgs == 1 && K >= DIRECT_MIN_K;
+    let packed = -1;
     for (let u = lo; u < hi; u++) {
       const ig = u / (groups * bands), gr = (u / bands) % groups, r0 = (u % bands) * rows;
       const wt = b + (<usize>(gr * og * K) << 2), gbias: usize = bias == 0 ? 0 : bias + (<usize>(gr * og) << 2);
+      if (aPre != 0 && packed != gr) {
+        packAPanels(aPre, og, K, wt, K, false);
+        packed = gr;
+      }
       if (imgs > 1) {
         const i0 = ig * imgs, cnt = min(imgs, n - i0), ld = cnt * howo;
         for (let i = 0; i < cnt; i++) {
           const x = a + (<usize>(((i0 + i) * cin + gr * cg) * hw) << 2);
           im2colStrided(x, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, cols + (<usize>(i * howo) << 2), ld);
         }
-        gemm(og, ld, K, wt, K, false, cols, ld, false, stage, ld, false);
+        gemmBlocked(og, ld, K, wt, K, false, aPre, cols, ld, B_ROWS, stage, ld, false);
         if (gbias != 0) addChannelBias(og, ld, stage, ld, gbias);
         for (let i = 0; i < cnt; i++) {
           const y = out + (<usize>(((i0 + i) * cout + gr * og) * howo) << 2);
@@ -64,10 +83,13 @@ export function conv(
       const y = out + (<usize>((ig * cout + gr * og) * howo) << 2);
       const rc = min(rows, ho - r0), nc = rc * wo, band = <usize>(r0 * wo) << 2;
       if (pointwise) { // x is the column matrix (w = wo): its rows r0 … r0 + rc
-        gemm(og, nc, K, wt, K, false, x + band, hw, false, y + band, howo, false);
+        gemmBlocked(og, nc, K, wt, K, false, aPre, x + band, hw, B_ROWS, y + band, howo, false);
+      } else if (direct) {
+        setIm2colSource(x, h, w, kh, kw, sh, ph, pw, dh, dw, r0, wo);
+        gemmBlocked(og, nc, K, wt, K, false, aPre, 0, 0, B_IM2COL, y + band, howo, false);
       } else {
         im2colStrided(x, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, cols, nc);
-        gemm(og, nc, K, wt, K, false, cols, nc, false, y + band, howo, false);
+        gemmBlocked(og, nc, K, wt, K, false, aPre, cols, nc, B_ROWS, y + band, howo, false);
       }
       if (gbias != 0) addChannelBias(og, nc, y + band, howo, gbias);
     }
@@ -76,6 +98,10 @@ export function conv(
   }
   // gradients: channels [lo, hi) of every group; channel c's column rows at c·kk·(widest band)
   const c = hi - lo, co = cols + (<usize>(lo * kk * rows * wo * imgs) << 2);
+  // input: A = W_gᵀ's rows of these channels, packed once per group when there are several products
+  const am = pointwise ? c : c * kk;
+  const aPre = kind == 1 && ((n + imgs - 1) / imgs) * bands > 1 && packedABytes(am, og) <= PREPACK_BYTES ? scratch_alloc(packedABytes(am, og)) : 0;
+  let packed = -1;
   for (let i0 = 0; i0 < n; i0 += imgs) {
     const cnt = min(imgs, n - i0), ld = cnt * howo;
     for (let gr = 0; gr < groups; gr++) {
@@ -83,6 +109,10 @@ export function conv(
       // image i's x planes from channel lo at x0 + i·xImage, its dy at y0 + i·yImage (bytes)
       const xImage = <usize>(cin * hw) << 2, yImage = <usize>(cout * howo) << 2;
       const x0 = <usize>((gr * cg + lo) * hw) << 2, y0 = <usize>(gr * og * howo) << 2;
+      if (aPre != 0 && packed != gr) {
+        packAPanels(aPre, am, og, b + woff, K, true);
+        packed = gr;
+      }
       if (imgs > 1) {
         for (let i = 0; i < cnt; i++) {
           const dy = (kind == 1 ? a : b) + (y0 + <usize>(i0 + i) * yImage);
@@ -90,7 +120,7 @@ export function conv(
         }
         if (kind == 1) {
           // dx channels += col2im(W_gᵀ · staged dy), image by image
-          gemm(c * kk, ld, og, b + woff, K, true, stage, ld, false, co, ld, false);
+          gemmBlocked(c * kk, ld, og, b + woff, K, true, aPre, stage, ld, B_ROWS, co, ld, false);
           for (let i = 0; i < cnt; i++) {
             col2imStrided(co + (<usize>(i * howo) << 2), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, out + (x0 + <usize>(i0 + i) * xImage), ld);
           }
@@ -108,9 +138,9 @@ export function conv(
         const rc = min(rows, ho - r0), nc = rc * wo, band = <usize>(r0 * wo) << 2;
         if (kind == 1) {
           // dx channels += col2im(W_gᵀ · dy band)
-          if (pointwise) gemm(c, nc, og, b + woff, K, true, a + yoff + band, howo, false, out + xoff + band, hw, false);
+          if (pointwise) gemmBlocked(c, nc, og, b + woff, K, true, aPre, a + yoff + band, howo, B_ROWS, out + xoff + band, hw, false);
           else {
-            gemm(c * kk, nc, og, b + woff, K, true, a + yoff + band, howo, false, co, nc, false);
+            gemmBlocked(c * kk, nc, og, b + woff, K, true, aPre, a + yoff + band, howo, B_ROWS, co, nc, false);
             col2imStrided(co, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, out + xoff, nc);
           }
         } else if (pointwise) {

@@ -7,7 +7,8 @@
 // NR = 8 wide panels (KC·NC·4 = 512 KB: stays in L2); then for each MR = 4 rows, op(A) is packed
 // into one panel (KC·64 B = 16 KB: stays in L1) and the 4×8 micro-kernel sweeps it across every
 // B panel. (A-panel outer measured ≥ B-panel outer: the pre-splatted A panel is the larger read.)
-// Packing absorbs the transposes, so NN, NT, TN and TT all run the same micro-kernel.
+// Packing absorbs the transposes, so NN, NT, TN and TT all run the same micro-kernel. The conv loops
+// call the driver (gemmBlocked) with op(A) packed once per conv and op(B) packed from the image.
 //
 // Packed op(B) slice (kc × nc), zero-padded past column n:
 //
@@ -36,12 +37,13 @@
 // rounding differs from the reference's single running sum by O(√k·ε)·Σ|a·b|.
 // NOTE: the micro-kernel loop is deliberately not unrolled in source: binaryen regroups an
 // unrolled body per accumulator, which keeps 8 B vectors live and makes V8 spill (measured 33 vs
-// 50 GFLOP/s). It is inlined into gemm (both call sites): V8 then unrolls its loop 4× itself (its wasm
+// 50 GFLOP/s). It is inlined into the blocked driver (both call sites): V8 then unrolls its loop 4× itself (its wasm
 // unroller takes ≤ 50-node loops per nesting level, and the nest lifts the limit), dropping the
 // per-step stack guard and address zero-extensions: 30 → ≈ 25 instructions per k-step, 34 of 41
 // alternating rounds faster (+0.7 % on average) on a Zen 5 VM.
 import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
 import { muladd, transpose4x4 } from '../simd';
+import { packBIm2col } from './im2col';
 
 const MR = 4;
 const NR = 8;
@@ -57,6 +59,25 @@ export function gemm(
 ): void {
   assert(m >= 0 && n >= 0 && k >= 0, 'gemm: negative size');
   assert(ldc >= n && lda >= (transA ? m : k) && ldb >= (transB ? k : n), 'gemm: leading dimension too small');
+  gemmBlocked(m, n, k, a, lda, transA, 0, b, ldb, transB ? B_COLS : B_ROWS, c, ldc, accumulate);
+}
+
+/** Where gemmBlocked's op(B) comes from: B, Bᵀ, or an image read as its im2col columns (im2col.ts's packBIm2col). */
+export const B_ROWS = 0, B_COLS = 1, B_IM2COL = 2;
+
+/**
+ * gemm's blocked product with two options for the conv loops: `aPacked` ≠ 0 is op(A) already packed
+ * whole by packAPanels (a conv packs its weight once, not once per band of columns; a and lda are
+ * then unused), and `bKind` B_IM2COL packs op(B) straight from the image set by setIm2colSource
+ * (b and ldb unused; no column buffer is written and read back). Same values, same sums: the
+ * results are those of gemm on the unpacked operands, bit for bit.
+ */
+export function gemmBlocked(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, transA: bool, aPacked: usize,
+  b: usize, ldb: i32, bKind: i32,
+  c: usize, ldc: i32, accumulate: bool,
+): void {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
@@ -66,35 +87,59 @@ export function gemm(
   // Equal blocks (784 = 4 × 196, not 3 × 256 + 16), rounded to the tile so only the last is ragged.
   const KB = blockStep(k, KC, 4), NB = blockStep(n, NC, NR);
   const bPack = scratch_alloc(<usize>(min(k, KB) * min((n + NR - 1) & ~(NR - 1), NB)) << 2);
-  const aPack = scratch_alloc(<usize>(min(k, KB) * MR * A_ELEM));
+  const aPack = aPacked != 0 ? aPacked : scratch_alloc(<usize>(min(k, KB) * MR * A_ELEM));
+  const panels = (m + MR - 1) / MR;
   const tile = scratch_alloc(MR * NR * 4);
   for (let jc = 0; jc < n; jc += NB) {
     const nc = min(NB, n - jc);
     for (let pc = 0; pc < k; pc += KB) {
       const kc = min(KB, k - pc);
       const add = accumulate || pc > 0;
-      if (transB) packBCols(bPack, b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc);
+      if (bKind == B_IM2COL) packBIm2col(bPack, pc, kc, jc, nc);
+      else if (bKind == B_COLS) packBCols(bPack, b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc);
       else packBRows(bPack, b + (<usize>(pc * ldb + jc) << 2), ldb, kc, nc);
+      // packAPanels' slice pc: its panels one after another, kc deep, after pc·panels·MR elements
+      let ap = aPacked + <usize>(pc * panels * MR) * A_ELEM;
       for (let ir = 0; ir < m; ir += MR) {
         const mr = min(MR, m - ir);
-        // op(A)[ir + r, pc + p] sits at a + p·sp + r·sr (bytes)
-        if (transA) packA(aPack, a + (<usize>(pc * lda + ir) << 2), 4, <usize>lda << 2, kc, mr);
-        else packA(aPack, a + (<usize>(ir * lda + pc) << 2), <usize>lda << 2, 4, kc, mr);
+        if (aPacked == 0) {
+          ap = aPack;
+          // op(A)[ir + r, pc + p] sits at a + p·sp + r·sr (bytes)
+          if (transA) packA(aPack, a + (<usize>(pc * lda + ir) << 2), 4, <usize>lda << 2, kc, mr);
+          else packA(aPack, a + (<usize>(ir * lda + pc) << 2), <usize>lda << 2, 4, kc, mr);
+        }
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = bPack + (<usize>(jr * kc) << 2);
           const cp = c + (<usize>(ir * ldc + jc + jr) << 2);
           if (mr == MR && nr == NR) {
-            microKernel(kc, aPack, bp, cp, ldc, add);
+            microKernel(kc, ap, bp, cp, ldc, add);
           } else {
-            microKernel(kc, aPack, bp, tile, NR, false);
+            microKernel(kc, ap, bp, tile, NR, false);
             storeEdge(mr, nr, tile, cp, ldc, add);
           }
         }
+        if (aPacked != 0) ap += <usize>(kc * MR) * A_ELEM;
       }
     }
   }
   scratch_release(mark);
+}
+
+/** Bytes of op(A) [m×k] packed whole (packAPanels). */
+export function packedABytes(m: i32, k: i32): usize {
+  return <usize>(((m + MR - 1) & ~(MR - 1)) * k) * A_ELEM;
+}
+
+/** op(A) [m×k] packed whole for gemmBlocked: per KC slice, every MR-row panel in gemm's layout. */
+export function packAPanels(dst: usize, m: i32, k: i32, a: usize, lda: i32, transA: bool): void {
+  const KB = blockStep(k, KC, 4), rows = (m + MR - 1) & ~(MR - 1);
+  for (let pc = 0; pc < k; pc += KB) {
+    const kc = min(KB, k - pc);
+    if (transA) packA(dst, a + (<usize>(pc * lda) << 2), 4, <usize>lda << 2, kc, m);
+    else packA(dst, a + (<usize>pc << 2), <usize>lda << 2, 4, kc, m);
+    dst += <usize>(kc * rows) * A_ELEM;
+  }
 }
 
 /** Step that splits `total` into ⌈total / max⌉ near-equal blocks, rounded up to a multiple of `unit`. */

@@ -7,6 +7,7 @@
 // [zeros | valid run | zeros] (validLo/validHi) so the inner loop has no bounds test; stride 1
 // makes the valid run a plain f32x4 copy.
 import { copyF32, validHi, validLo, zeroF32 } from '../simd';
+import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
 
 export function im2col(
   x: usize, c: i32, h: i32, w: i32,
@@ -55,4 +56,71 @@ export function im2colStrided(
       }
     }
   }
+}
+
+// The image gemmBlocked reads as its B_IM2COL operand (conv's forward sets it per band): the columns
+// of output rows oh0 … of a conv with stride sh × 1 and output width wo, read straight into gemm's
+// 8-wide B panels (packBIm2col) instead of being written out by im2col and packed from there.
+let srcX: usize = 0;
+let srcH = 0, srcW = 0, srcKh = 1, srcKw = 1, srcSh = 1, srcPh = 0, srcPw = 0, srcDh = 1, srcDw = 1, srcOh0 = 0, srcWo = 8;
+
+/** Sets the B_IM2COL source: one group's channels of one image at x (bytes). Needs stride 1 along w and wo % 8 == 0. */
+export function setIm2colSource(x: usize, h: i32, w: i32, kh: i32, kw: i32, sh: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh0: i32, wo: i32): void {
+  assert(wo > 0 && wo % 8 == 0, 'im2col source: output width must be a multiple of 8');
+  srcX = x; srcH = h; srcW = w; srcKh = kh; srcKw = kw; srcSh = sh; srcPh = ph; srcPw = pw; srcDh = dh; srcDw = dw; srcOh0 = oh0; srcWo = wo;
+}
+
+/**
+ * gemm's packed op(B) slice (rows pc … pc + kc − 1, columns jc … jc + nc − 1 of the source's im2col
+ * matrix; layout in gemm.ts) straight from the image. wo % 8 == 0 and jc % 8 == 0 keep every 8-wide
+ * panel inside one output row, so a panel row is a run of 8 pixels of one image row (or of padding).
+ * K rows go in pairs: per output row, each pair's two runs fill one 64-byte line of every panel in
+ * turn (whole lines: panels kc·32 bytes apart alias in L1 when that is a multiple of 4 KB), with
+ * four f32x4 copies where both runs lie inside the image; at its edges, zeros and then the pixels inside.
+ */
+export function packBIm2col(dst: usize, pc: i32, kc: i32, jc: i32, nc: i32): void {
+  const mark = scratch_mark();
+  const zeros = scratch_alloc(<usize>(srcWo + 8) << 2); // the run of a padding row
+  memory.fill(zeros, 0, <usize>(srcWo + 8) << 2);
+  const kk = srcKh * srcKw, plane = srcH * srcW, panelBytes = <usize>kc << 5;
+  let ci = pc / kk, u = (pc % kk) / srcKw, v = pc % srcKw; // K row pc's (channel, kernel row, kernel column)
+  for (let p = 0; p < kc; p += 2) {
+    const two = p + 1 < kc;
+    // row p's (ci, u, v), then step to row p + 1's
+    const planeA = ci * plane, uA = u * srcDh - srcPh, vA = v * srcDw - srcPw;
+    if (++v == srcKw) { v = 0; if (++u == srcKh) { u = 0; ci++; } }
+    const planeB = ci * plane, uB = u * srcDh - srcPh, vB = v * srcDw - srcPw;
+    if (two && ++v == srcKw) { v = 0; if (++u == srcKh) { u = 0; ci++; } }
+    let d = dst + (<usize>p << 5);
+    for (let j = jc, end = jc + nc; j < end;) {
+      const oh = srcOh0 + j / srcWo, ow0 = j % srcWo, segEnd = min(end, j - ow0 + srcWo);
+      // each run: pointer of output column 0, and the columns [lo, hi) it reads inside the image
+      const iyA = oh * srcSh + uA, iyB = oh * srcSh + uB;
+      const inA = <u32>iyA < <u32>srcH, inB = <u32>iyB < <u32>srcH;
+      const rowA = inA ? srcX + (<usize>(planeA + iyA * srcW + vA) << 2) : zeros;
+      const rowB = inB ? srcX + (<usize>(planeB + iyB * srcW + vB) << 2) : zeros;
+      const loA = inA ? -vA : 0, hiA = inA ? srcW - vA : srcWo, loB = inB ? -vB : 0, hiB = inB ? srcW - vB : srcWo;
+      const lo = max(loA, loB), hi = min(hiA, hiB);
+      for (let ow = ow0, owEnd = ow0 + segEnd - j; ow < owEnd; ow += 8) {
+        const a = rowA + (<usize>ow << 2), b = rowB + (<usize>ow << 2);
+        if (ASC_FEATURE_SIMD && ow >= lo && ow + 8 <= hi) {
+          v128.store(d, v128.load(a));
+          v128.store(d, v128.load(a, 16), 16);
+          if (two) {
+            v128.store(d, v128.load(b), 32);
+            v128.store(d, v128.load(b, 16), 48);
+          }
+        } else {
+          zeroF32(d, two ? 16 : 8);
+          for (let c = max(ow, loA), ce = min(ow + 8, hiA); c < ce; c++) store<f32>(d + (<usize>(c - ow) << 2), load<f32>(rowA + (<usize>c << 2)));
+          if (two) {
+            for (let c = max(ow, loB), ce = min(ow + 8, hiB); c < ce; c++) store<f32>(d + (<usize>(c - ow) << 2), load<f32>(rowB + (<usize>c << 2)), 32);
+          }
+        }
+        d += panelBytes;
+      }
+      j = segEnd;
+    }
+  }
+  scratch_release(mark);
 }

@@ -18,6 +18,9 @@
 // the same loops inside WASM on the operands the binding copied in once, for a share [lo, hi) of
 // their units (convUnits; the thread pool splits a call into shares, src/wasm/parallel.ts, and
 // every share gives the same results). Band sizes come from here (convRows) for both.
+// The twin also packs the weight once per share instead of once per band, and packs a stride-1
+// forward's columns straight from x into gemm's panels (no column buffer): the same values in the
+// same sums, so its results are those of its own plain loops bit for bit.
 import { col2imStrided } from './col2im.js';
 import { im2colStrided } from './im2col.js';
 import { tsKernels } from './index.js';

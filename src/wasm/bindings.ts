@@ -10,7 +10,7 @@ import type { Kernels } from '../kernels/index.js';
 import { convColsFloats, convImages, convRows, convSizes, convUnits, type ConvLoopKind } from '../kernels/conv.js';
 import { checkDepthwise } from '../kernels/depthwise.js';
 import type { WasmExports } from './exports.js';
-import { CONV_KINDS, PARALLEL_MIN_FLOPS, type Parallel } from './parallel.js';
+import { CONV_KINDS, convArenaExtraBytes, PARALLEL_MIN_FLOPS, type Parallel } from './parallel.js';
 import type { ResidentHeap } from './resident.js';
 import { f32View, marshal, operand } from './scratch.js';
 
@@ -52,7 +52,7 @@ function bindConv(ex: WasmExports, par: Parallel | undefined, heap: ResidentHeap
     // the pool's forward gives each thread its own column buffer
     const colsLen = depthwise ? 0 : convColsFloats(g), colsBuffers = par !== undefined && kind === 'forward' ? par.threads : 1;
     const ops = [operand(a, aLen, 'in'), operand(b, bLen, 'in'), operand(out, outLen, 'out'),
-      operand(null, colsLen * colsBuffers, 'tmp'), operand(null, par === undefined ? 0 : par.arenaBytes / 4, 'tmp'), operand(bias, bias === null ? 0 : g.cout, 'in')];
+      operand(null, colsLen * colsBuffers, 'tmp'), operand(null, par === undefined ? 0 : par.arenaBytes(depthwise ? 0 : convArenaExtraBytes(kind, g)) / 4, 'tmp'), operand(bias, bias === null ? 0 : g.cout, 'in')];
     marshal(ex, heap, ops, ([pa, pb, po, pcols, arena, pbias]) => {
       const biasPtr = bias === null ? 0 : pbias;
       if (depthwise) {
@@ -85,7 +85,7 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       if (split) par.wake();
       // C is read when accumulating, and its row gaps (ldc > n) must survive the copy-out.
       const cIo = accumulate || (m > 1 && ldc !== n) ? 'inout' : 'out';
-      const ops = [operand(a, aLen, 'in'), operand(b, bLen, 'in'), operand(c, cLen, cIo), operand(null, split ? par.arenaBytes / 4 : 0, 'tmp')];
+      const ops = [operand(a, aLen, 'in'), operand(b, bLen, 'in'), operand(c, cLen, cIo), operand(null, split ? par.arenaBytes() / 4 : 0, 'tmp')];
       marshal(ex, heap, ops, ([pa, pb, pc, arena]) => {
         if (split) par.gemm(m, n, k, pa, lda, transA ? 1 : 0, pb, ldb, transB ? 1 : 0, pc, ldc, accumulate ? 1 : 0, arena);
         else ex.gemm(

@@ -69,6 +69,16 @@ export const PARALLEL_MIN_FLOATS = 1 << 18;
  * "worker arena region too small" instead of touching another thread's bytes.
  */
 export const WORKER_ARENA_BYTES = 4 << 20;
+/**
+ * What a conv share adds to its arena: the forward and the input gradient pack their weight once
+ * per share, pre-splatted (16 bytes a float), when that takes at most 16 MB (assembly/kernels/conv.ts's
+ * PREPACK_BYTES). Bound: both operands' dims rounded up to gemm's 4-row panels.
+ */
+export function convArenaExtraBytes(kind: ConvLoopKind, g: ConvGeom): number {
+  if (kind === 'weight') return 0;
+  const og = g.cout / g.groups, K = (g.cin / g.groups) * g.kh * g.kw, up4 = (v: number) => (v + 3) & ~3;
+  return Math.min(16 << 20, up4(og) * up4(K) * 16);
+}
 
 /** A new, zeroed control block. */
 export function createControl(): Int32Array {
@@ -248,9 +258,10 @@ export class Parallel {
     return Atomics.load(this.ctl, HELPED);
   }
 
-  /** Bytes the caller reserves (after its operands) for the workers' arenas: pass the offset to gemm(). */
-  get arenaBytes(): number {
-    return (this.threads - 1) * WORKER_ARENA_BYTES;
+  /** Bytes the caller reserves (after its operands) for the workers' arenas: pass the offset to gemm(),
+   *  conv() (with its convArenaExtraBytes) or depthwise(). */
+  arenaBytes(extraPerWorker = 0): number {
+    return (this.threads - 1) * (WORKER_ARENA_BYTES + extraPerWorker);
   }
 
   /**
@@ -357,10 +368,12 @@ export class Parallel {
       this.ex.conv(k, a, b, out, cols, bias, ...geom, 0, units);
       return;
     }
-    this.run(OP_CONV, SPLIT_ROWS, 1, units, arena, [k, a, b, out, cols, colsFloats * 4, bias, ...geom], kind === 'forward' ? FORWARD_CHUNKS_PER_THREAD : 1);
+    this.run(OP_CONV, SPLIT_ROWS, 1, units, arena, [k, a, b, out, cols, colsFloats * 4, bias, ...geom], kind === 'forward' ? FORWARD_CHUNKS_PER_THREAD : 1,
+      WORKER_ARENA_BYTES + convArenaExtraBytes(kind, g));
   }
 
-  private run(op: number, split: number, unit: number, total: number, arena: number, args: readonly number[], perThread = this.chunksPerThread): void {
+  private run(op: number, split: number, unit: number, total: number, arena: number, args: readonly number[], perThread = this.chunksPerThread,
+    arenaBytes = WORKER_ARENA_BYTES): void {
     const dead = this.failure();
     if (dead !== undefined) throw dead;
     const ctl = this.ctl;
@@ -373,7 +386,7 @@ export class Parallel {
     ctl[JOB + J_TOTAL] = total;
     ctl[JOB + J_SPLIT] = split;
     ctl[JOB + J_ARENA] = arena;
-    ctl[JOB + J_ARENA_BYTES] = WORKER_ARENA_BYTES;
+    ctl[JOB + J_ARENA_BYTES] = arenaBytes;
     if (args.length > MAX_ARGS) throw new Error(`thread pool: ${args.length} job arguments, the control block holds ${MAX_ARGS}`);
     for (let j = 0; j < args.length; j++) ctl[JOB + J_ARGS + j] = args[j];
     Atomics.store(ctl, DONE, 0);

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { convColsFloats, TILE_FLOATS, type ConvGeom } from '../../src/kernels/conv.js';
+import { convColsFloats, convRows, convSizes, TILE_FLOATS, type ConvGeom } from '../../src/kernels/conv.js';
+import { convOut } from '../../src/ops/_conv.js';
 import { Rng } from '../../src/rng.js';
 import { convBound, convCaseArb, convGeomArb, ENTRIES, expectWithin, fcParams, reference, runConv, wasmPaths, type ConvCase } from './paths.js';
 
@@ -67,6 +68,31 @@ describe('conv property: TS reference vs WASM', () => {
         assert.ok(Math.abs(lhs - dot(c.w, dw)) <= scale, `${name}: ⟨conv(x), y⟩ ${lhs} vs ⟨w, weight(x, y)⟩ ${dot(c.w, dw)}`);
       }
     }), fcParams(60));
+  });
+
+  it('the forward\'s columns packed straight from x (stride 1 along w, Wo % 8 = 0, K ≥ 64) and its weight packed once per group', () => {
+    // Wo ∈ {8, 16, 24} fixes W from the kernel, padding and dilation; groups = 2 gives a share two
+    // units, so the pre-packed weight is repacked when the group changes.
+    const direct = fc.record({
+      groups: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 4, max: 9 }), og: fc.integer({ min: 1, max: 6 }),
+      kh: fc.integer({ min: 3, max: 4 }), kw: fc.integer({ min: 3, max: 5 }), wo: fc.constantFrom(8, 16, 24),
+      h: fc.integer({ min: 1, max: 12 }), sh: fc.integer({ min: 1, max: 3 }), ph: fc.integer({ min: 0, max: 2 }), pw: fc.integer({ min: 0, max: 2 }),
+      dh: fc.integer({ min: 1, max: 2 }), dw: fc.integer({ min: 1, max: 2 }),
+    }).map(({ groups, cg, og, wo, ...r }): ConvGeom => {
+      const w = wo - 1 + r.dw * (r.kw - 1) + 1 - 2 * r.pw, ho = Math.floor((r.h + 2 * r.ph - r.dh * (r.kh - 1) - 1) / r.sh) + 1;
+      return { n: 1, cin: groups * cg, cout: groups * og, groups, ...r, w, wo, ho, sw: 1 };
+    }).filter((g) => g.w >= 1 && g.ho >= 1 && (g.cin / g.groups) * g.kh * g.kw >= 64);
+    fc.assert(fc.property(convCaseArb(direct), (c) => {
+      const ref = runConv(reference, 'conv', 'forward', c), bound = convBound('conv', 'forward', c);
+      for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', 'forward', c), ref, bound, `${name} ${JSON.stringify(c.g)}`);
+    }), fcParams(60));
+    // Several bands of rows in one share (64 rows each here): the weight packed once serves them all.
+    const g: ConvGeom = { n: 1, cin: 16, h: 150, w: 9, cout: 5, ho: convOut(150, 4, 1, 1, 1), wo: convOut(9, 4, 1, 1, 1), groups: 1, kh: 4, kw: 4, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
+    assert.ok(g.wo === 8 && 2 * convRows(g) < g.ho, 'three bands of 8-wide rows');
+    const rng = new Rng(5), r = (n: number) => Float32Array.from({ length: n }, () => rng.random() * 2 - 1);
+    const s = convSizes(g), c: ConvCase = { g, x: r(s.x), w: r(s.w), y: r(s.y) };
+    const ref = runConv(reference, 'conv', 'forward', c), bound = convBound('conv', 'forward', c);
+    for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', 'forward', c), ref, bound, `${name} several bands`);
   });
 
   it('layers of several column bands (K·Ho·Wo > TILE_FLOATS): batch 2 with 2 groups and stride 2, and stride 1', () => {

@@ -18,8 +18,8 @@ function funcBody(text: string, name: string): string {
 }
 
 describe('emitted WebAssembly', () => {
-  it('release: the 4×8 micro-kernel (inlined into gemm) is f32x4 mul/add on v128 loads', () => {
-    const body = funcBody(wat('release'), 'assembly/kernels/gemm/gemm');
+  it('release: the 4×8 micro-kernel (inlined into gemm\'s blocked driver) is f32x4 mul/add on v128 loads', () => {
+    const body = funcBody(wat('release'), 'assembly/kernels/gemm/gemmBlocked');
     assert.ok((body.match(/f32x4\.mul/g) ?? []).length >= 8, 'expected ≥ 8 f32x4.mul');
     assert.ok((body.match(/f32x4\.add/g) ?? []).length >= 8, 'expected ≥ 8 f32x4.add');
     assert.match(body, /v128\.load/);

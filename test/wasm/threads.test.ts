@@ -155,6 +155,12 @@ describe('thread pool', () => {
       { n: 32, cin: 64, h: 7, w: 7, cout: 48, ho: 1, wo: 1, groups: 1, kh: 7, kw: 7, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 },
       // pointwise 1×1: forward shared by image, the gradients' gemm split inside
       { n: 2, cin: 64, h: 32, w: 40, cout: 96, ho: 32, wo: 40, groups: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 },
+      // stride 1, Wo % 8 = 0, K ≥ 64: the forward packs its columns straight from x and its weight once
+      // per share (repacked when the group changes); the input gradient packs Wᵀ once per share
+      { n: 1, cin: 16, h: 70, w: 48, cout: 24, ho: 70, wo: 48, groups: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
+      // a weight packed once that outgrows the workers' base arena (232 × 1152 pre-splatted: 4.3 MB);
+      // 10 bands in 8 chunks, so some share has two
+      { n: 1, cin: 128, h: 120, w: 40, cout: 232, ho: 120, wo: 40, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
       // depthwise, multiplier 2, stride 1 (gather adjoint) and stride 2 (scatter adjoint)
       { n: 2, cin: 24, h: 64, w: 66, cout: 48, ho: 64, wo: 66, groups: 24, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
       { n: 1, cin: 64, h: 160, w: 121, cout: 64, ho: 80, wo: 61, groups: 64, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
