@@ -70,14 +70,16 @@ export const PARALLEL_MIN_FLOATS = 1 << 18;
  */
 export const WORKER_ARENA_BYTES = 4 << 20;
 /**
- * What a conv share adds to its arena: the forward and the input gradient pack their weight once
- * per share, pre-splatted (16 bytes a float), when that takes at most 16 MB (assembly/kernels/conv.ts's
- * PREPACK_BYTES). Bound: both operands' dims rounded up to gemm's 4-row panels.
+ * What a conv share adds to its arena (assembly/kernels/conv.ts): the forward and the input gradient
+ * pack their weight once per share, pre-splatted (16 bytes a float), when that takes at most 16 MB
+ * (PREPACK_BYTES; bound: both operands' dims rounded up to gemm's 4-row panels); a forward with at
+ * most 3 output channels per group splats its taps instead (48 bytes each; its padded rows, 2 MB,
+ * fit the base arena gemm's panels would use).
  */
 export function convArenaExtraBytes(kind: ConvLoopKind, g: ConvGeom): number {
   if (kind === 'weight') return 0;
   const og = g.cout / g.groups, K = (g.cin / g.groups) * g.kh * g.kw, up4 = (v: number) => (v + 3) & ~3;
-  return Math.min(16 << 20, up4(og) * up4(K) * 16);
+  return Math.max(Math.min(16 << 20, up4(og) * up4(K) * 16), kind === 'forward' && og <= 3 ? K * 48 + 64 : 0);
 }
 
 /** A new, zeroed control block. */

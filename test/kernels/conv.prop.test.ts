@@ -95,6 +95,29 @@ describe('conv property: TS reference vs WASM', () => {
     for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', 'forward', c), ref, bound, `${name} several bands`);
   });
 
+  it('the forward with at most 3 output channels per group (stride 1, no dilation: taps straight from padded rows of x), its bias too', () => {
+    // Wo around the 8-column step (1 … 7, 8, 9, 17 …), kernels up to 9×9 and wider than the image
+    const few = fc.record({
+      groups: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 8 }), og: fc.integer({ min: 1, max: 3 }),
+      h: fc.integer({ min: 1, max: 20 }), w: fc.integer({ min: 1, max: 26 }),
+      kh: fc.integer({ min: 1, max: 9 }), kw: fc.integer({ min: 1, max: 9 }), ph: fc.integer({ min: 0, max: 4 }), pw: fc.integer({ min: 0, max: 4 }),
+    }).map(({ groups, cg, og, ...r }): ConvGeom => ({
+      n: 1, cin: groups * cg, cout: groups * og, groups, ...r, sh: 1, sw: 1, dh: 1, dw: 1,
+      ho: convOut(r.h, r.kh, 1, r.ph, 1), wo: convOut(r.w, r.kw, 1, r.pw, 1),
+    })).filter((g) => g.ho >= 1 && g.wo >= 1);
+    fc.assert(fc.property(convCaseArb(few), fc.integer({ min: 0, max: 1000 }), (c, seed) => {
+      const rng = new Rng(seed), bias = Float32Array.from({ length: c.g.cout }, () => rng.random() * 4 - 2);
+      const ref = runConv(reference, 'conv', 'forward', c), bound = convBound('conv', 'forward', c), plane = c.g.ho * c.g.wo;
+      for (const [name, k] of wasmPaths) {
+        const y = runConv(k, 'conv', 'forward', c);
+        expectWithin(y, ref, bound, `${name} ${JSON.stringify(c.g)}`);
+        const yb = new Float32Array(y.length).fill(NaN);
+        k.conv('forward', c.x, c.w, c.g, yb, bias);
+        assert.deepEqual(yb, y.map((v, i) => v + bias[Math.floor(i / plane) % c.g.cout]), `${name} bias ${JSON.stringify(c.g)}`);
+      }
+    }), fcParams(80));
+  });
+
   it('layers of several column bands (K·Ho·Wo > TILE_FLOATS): batch 2 with 2 groups and stride 2, and stride 1', () => {
     const strided: ConvGeom = { n: 2, cin: 128, h: 260, w: 130, cout: 4, ho: 130, wo: 65, groups: 2, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 };
     const plain: ConvGeom = { ...strided, n: 1, cin: 64, h: 72, groups: 1, sh: 1, sw: 1, ho: 72, wo: 130 };

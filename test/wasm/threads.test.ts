@@ -161,6 +161,8 @@ describe('thread pool', () => {
       // a weight packed once that outgrows the workers' base arena (232 × 1152 pre-splatted: 4.3 MB);
       // 10 bands in 8 chunks, so some share has two
       { n: 1, cin: 128, h: 120, w: 40, cout: 232, ho: 120, wo: 40, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
+      // 3 output channels, 9×9 (a style network's last layer): the forward's taps straight from padded rows
+      { n: 1, cin: 32, h: 64, w: 60, cout: 3, ho: 64, wo: 60, groups: 1, kh: 9, kw: 9, sh: 1, sw: 1, ph: 4, pw: 4, dh: 1, dw: 1 },
       // depthwise, multiplier 2, stride 1 (gather adjoint) and stride 2 (scatter adjoint)
       { n: 2, cin: 24, h: 64, w: 66, cout: 48, ho: 64, wo: 66, groups: 24, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
       { n: 1, cin: 64, h: 160, w: 121, cout: 64, ho: 80, wo: 61, groups: 64, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
