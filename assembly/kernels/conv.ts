@@ -12,7 +12,7 @@
 import { add_rows } from './add_rows';
 import { muladd } from '../simd';
 import { col2imStrided } from './col2im';
-import { B_IM2COL, B_ROWS, gemm, gemmBlocked, packAPanels, packedABytes } from './gemm';
+import { B_IM2COL, B_IM2COL_T, B_ROWS, gemm, gemmBlocked, packAPanels, packedABytes } from './gemm';
 import { im2colStrided, setIm2colSource } from './im2col';
 import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
 
@@ -116,6 +116,8 @@ export function conv(
   const am = pointwise ? c : c * kk;
   const aPre = kind == 1 && ((n + imgs - 1) / imgs) * bands > 1 && packedABytes(am, og) <= PREPACK_BYTES ? scratch_alloc(packedABytes(am, og)) : 0;
   let packed = -1;
+  // weight: a stride-1 band's columns go from x straight into gemm's panels (4 pixels of a row at a time)
+  const directWeight = kind == 2 && sw == 1 && wo % 4 == 0 && c * kk >= DIRECT_MIN_K;
   for (let i0 = 0; i0 < n; i0 += imgs) {
     const cnt = min(imgs, n - i0), ld = cnt * howo;
     for (let gr = 0; gr < groups; gr++) {
@@ -159,6 +161,10 @@ export function conv(
           }
         } else if (pointwise) {
           gemm(og, c, nc, b + yoff + band, howo, false, a + xoff + band, hw, true, out + woff, K, true);
+        } else if (directWeight) {
+          // dW columns += dy band · colsᵀ, the columns read straight from x
+          setIm2colSource(a + xoff, h, w, kh, kw, sh, ph, pw, dh, dw, r0, wo);
+          gemmBlocked(og, c * kk, nc, b + yoff + band, howo, false, 0, 0, 0, B_IM2COL_T, out + woff, K, true);
         } else {
           // dW columns += dy band · colsᵀ
           im2colStrided(a + xoff, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, co, nc);

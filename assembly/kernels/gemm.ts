@@ -43,7 +43,7 @@
 // alternating rounds faster (+0.7 % on average) on a Zen 5 VM.
 import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
 import { muladd, transpose4x4 } from '../simd';
-import { packBIm2col } from './im2col';
+import { packBIm2col, packBIm2colT } from './im2col';
 
 const MR = 4;
 const NR = 8;
@@ -62,8 +62,9 @@ export function gemm(
   gemmBlocked(m, n, k, a, lda, transA, 0, b, ldb, transB ? B_COLS : B_ROWS, c, ldc, accumulate);
 }
 
-/** Where gemmBlocked's op(B) comes from: B, Bᵀ, or an image read as its im2col columns (im2col.ts's packBIm2col). */
-export const B_ROWS = 0, B_COLS = 1, B_IM2COL = 2;
+/** Where gemmBlocked's op(B) comes from: B, Bᵀ, or an image read as its im2col columns or their
+ *  transpose (im2col.ts's packBIm2col, packBIm2colT). */
+export const B_ROWS = 0, B_COLS = 1, B_IM2COL = 2, B_IM2COL_T = 3;
 
 /**
  * gemm's blocked product with two options for the conv loops: `aPacked` ≠ 0 is op(A) already packed
@@ -96,6 +97,7 @@ export function gemmBlocked(
       const kc = min(KB, k - pc);
       const add = accumulate || pc > 0;
       if (bKind == B_IM2COL) packBIm2col(bPack, pc, kc, jc, nc);
+      else if (bKind == B_IM2COL_T) packBIm2colT(bPack, pc, kc, jc, nc);
       else if (bKind == B_COLS) packBCols(bPack, b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc);
       else packBRows(bPack, b + (<usize>(pc * ldb + jc) << 2), ldb, kc, nc);
       // packAPanels' slice pc: its panels one after another, kc deep, after pc·panels·MR elements

@@ -6,7 +6,7 @@
 // Here x and cols are byte offsets into memory. Each cols row segment is split once into
 // [zeros | valid run | zeros] (validLo/validHi) so the inner loop has no bounds test; stride 1
 // makes the valid run a plain f32x4 copy.
-import { copyF32, validHi, validLo, zeroF32 } from '../simd';
+import { copyF32, transpose4x4, validHi, validLo, zeroF32 } from '../simd';
 import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
 
 export function im2col(
@@ -120,6 +120,72 @@ export function packBIm2col(dst: usize, pc: i32, kc: i32, jc: i32, nc: i32): voi
         d += panelBytes;
       }
       j = segEnd;
+    }
+  }
+  scratch_release(mark);
+}
+
+/**
+ * gemm's packed op(B) slice when op(B) is the source's im2col matrix transposed (conv's weight
+ * gradient, dW += dy · colsᵀ): op(B) rows pc … pc + kc − 1 are output pixels, its columns jc … jc + nc − 1
+ * are the (channel, kernel row, kernel column) taps; panels past nc are zero. Needs wo % 4 == 0 (kc
+ * and pc are multiples of 4): 4 taps × 4 pixels of one output row are 4 runs of 4 pixels of image rows,
+ * read and transposed into 4 panel rows at once where all 4 runs lie inside the image, element by
+ * element at its edges (and rows of padding read from zeros).
+ */
+export function packBIm2colT(dst: usize, pc: i32, kc: i32, jc: i32, nc: i32): void {
+  const mark = scratch_mark();
+  const zeros = scratch_alloc(<usize>(srcWo + 8) << 2);
+  memory.fill(zeros, 0, <usize>(srcWo + 8) << 2);
+  const kk = srcKh * srcKw, plane = srcH * srcW, panelBytes = <usize>kc << 5, end = jc + nc;
+  for (let j0 = jc; j0 < end; j0 += 8) {
+    for (let g = 0; g < 8; g += 4) {
+      const d0 = dst + <usize>((j0 - jc) >> 3) * panelBytes + (<usize>g << 2);
+      // tap t of the 4: channel plane, row offset u·dh − ph, column offset v·dw − pw (absent: -1 plane)
+      const q0 = j0 + g;
+      const plane0 = q0 < end ? (q0 / kk) * plane : -1, u0 = ((q0 % kk) / srcKw) * srcDh - srcPh, v0 = (q0 % srcKw) * srcDw - srcPw;
+      const plane1 = q0 + 1 < end ? ((q0 + 1) / kk) * plane : -1, u1 = (((q0 + 1) % kk) / srcKw) * srcDh - srcPh, v1 = ((q0 + 1) % srcKw) * srcDw - srcPw;
+      const plane2 = q0 + 2 < end ? ((q0 + 2) / kk) * plane : -1, u2 = (((q0 + 2) % kk) / srcKw) * srcDh - srcPh, v2 = ((q0 + 2) % srcKw) * srcDw - srcPw;
+      const plane3 = q0 + 3 < end ? ((q0 + 3) / kk) * plane : -1, u3 = (((q0 + 3) % kk) / srcKw) * srcDh - srcPh, v3 = ((q0 + 3) % srcKw) * srcDw - srcPw;
+      for (let p = pc, pEnd = pc + kc; p < pEnd;) {
+        const oh = srcOh0 + p / srcWo, ow0 = p % srcWo, segEnd = min(pEnd, p - ow0 + srcWo), iyBase = oh * srcSh;
+        // each tap's run for this output row: pointer of output column 0, columns [lo, hi) inside the image
+        const in0 = plane0 >= 0 && <u32>(iyBase + u0) < <u32>srcH, in1 = plane1 >= 0 && <u32>(iyBase + u1) < <u32>srcH;
+        const in2 = plane2 >= 0 && <u32>(iyBase + u2) < <u32>srcH, in3 = plane3 >= 0 && <u32>(iyBase + u3) < <u32>srcH;
+        const r0 = in0 ? srcX + (<usize>(plane0 + (iyBase + u0) * srcW + v0) << 2) : zeros;
+        const r1 = in1 ? srcX + (<usize>(plane1 + (iyBase + u1) * srcW + v1) << 2) : zeros;
+        const r2 = in2 ? srcX + (<usize>(plane2 + (iyBase + u2) * srcW + v2) << 2) : zeros;
+        const r3 = in3 ? srcX + (<usize>(plane3 + (iyBase + u3) * srcW + v3) << 2) : zeros;
+        const lo0 = in0 ? -v0 : 0, hi0 = in0 ? srcW - v0 : srcWo, lo1 = in1 ? -v1 : 0, hi1 = in1 ? srcW - v1 : srcWo;
+        const lo2 = in2 ? -v2 : 0, hi2 = in2 ? srcW - v2 : srcWo, lo3 = in3 ? -v3 : 0, hi3 = in3 ? srcW - v3 : srcWo;
+        const lo = max(max(lo0, lo1), max(lo2, lo3)), hi = min(min(hi0, hi1), min(hi2, hi3));
+        const owEnd = ow0 + segEnd - p;
+        // [ow0, fastLo) and [fastHi, owEnd) element by element, the steps between as 4×4 transposes
+        const fastLo = min(owEnd, max(ow0, (lo + 3) & ~3)), fastHi = max(fastLo, min(owEnd, hi & ~3));
+        let d = d0 + (<usize>(p - pc) << 5);
+        for (let ow = ow0; ow < owEnd;) {
+          if (ASC_FEATURE_SIMD && ow == fastLo) {
+            let at = <usize>ow << 2;
+            const atEnd = <usize>fastHi << 2;
+            for (; at < atEnd; at += 16) {
+              transpose4x4(r0 + at, r1 + at, r2 + at, r3 + at, d, 32);
+              d += 128;
+            }
+            ow = fastHi;
+            if (ow == owEnd) break;
+          }
+          for (let e = 0; e < 4; e++) {
+            const c = ow + e, de = d + (<usize>e << 5), ce = <usize>c << 2;
+            store<f32>(de, c >= lo0 && c < hi0 ? load<f32>(r0 + ce) : 0);
+            store<f32>(de, c >= lo1 && c < hi1 ? load<f32>(r1 + ce) : 0, 4);
+            store<f32>(de, c >= lo2 && c < hi2 ? load<f32>(r2 + ce) : 0, 8);
+            store<f32>(de, c >= lo3 && c < hi3 ? load<f32>(r3 + ce) : 0, 12);
+          }
+          d += 128;
+          ow += 4;
+        }
+        p = segEnd;
+      }
     }
   }
   scratch_release(mark);

@@ -70,7 +70,7 @@ describe('conv property: TS reference vs WASM', () => {
     }), fcParams(60));
   });
 
-  it('the forward\'s columns packed straight from x (stride 1 along w, Wo % 8 = 0, K ≥ 64) and its weight packed once per group', () => {
+  it('columns packed straight from x (stride 1 along w, K ≥ 64: the forward with Wo % 8 = 0, the weight gradient with Wo % 4 = 0), the weight packed once per group', () => {
     // Wo ∈ {8, 16, 24} fixes W from the kernel, padding and dilation; groups = 2 gives a share two
     // units, so the pre-packed weight is repacked when the group changes.
     const direct = fc.record({
@@ -83,16 +83,20 @@ describe('conv property: TS reference vs WASM', () => {
       return { n: 1, cin: groups * cg, cout: groups * og, groups, ...r, w, wo, ho, sw: 1 };
     }).filter((g) => g.w >= 1 && g.ho >= 1 && (g.cin / g.groups) * g.kh * g.kw >= 64);
     fc.assert(fc.property(convCaseArb(direct), (c) => {
-      const ref = runConv(reference, 'conv', 'forward', c), bound = convBound('conv', 'forward', c);
-      for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', 'forward', c), ref, bound, `${name} ${JSON.stringify(c.g)}`);
+      for (const entry of ENTRIES) {
+        const ref = runConv(reference, 'conv', entry, c), bound = convBound('conv', entry, c);
+        for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', entry, c), ref, bound, `${name} ${entry} ${JSON.stringify(c.g)}`);
+      }
     }), fcParams(60));
     // Several bands of rows in one share (64 rows each here): the weight packed once serves them all.
     const g: ConvGeom = { n: 1, cin: 16, h: 150, w: 9, cout: 5, ho: convOut(150, 4, 1, 1, 1), wo: convOut(9, 4, 1, 1, 1), groups: 1, kh: 4, kw: 4, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
     assert.ok(g.wo === 8 && 2 * convRows(g) < g.ho, 'three bands of 8-wide rows');
     const rng = new Rng(5), r = (n: number) => Float32Array.from({ length: n }, () => rng.random() * 2 - 1);
     const s = convSizes(g), c: ConvCase = { g, x: r(s.x), w: r(s.w), y: r(s.y) };
-    const ref = runConv(reference, 'conv', 'forward', c), bound = convBound('conv', 'forward', c);
-    for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', 'forward', c), ref, bound, `${name} several bands`);
+    for (const entry of ENTRIES) {
+      const ref = runConv(reference, 'conv', entry, c), bound = convBound('conv', entry, c);
+      for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', entry, c), ref, bound, `${name} ${entry} several bands`);
+    }
   });
 
   it('the forward with at most 3 output channels per group (stride 1, no dilation: taps straight from padded rows of x), its bias too', () => {
