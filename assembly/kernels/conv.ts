@@ -118,6 +118,12 @@ export function conv(
   let packed = -1;
   // weight: a stride-1 band's columns go from x straight into gemm's panels (4 pixels of a row at a time)
   const directWeight = kind == 2 && sw == 1 && wo % 4 == 0 && c * kk >= DIRECT_MIN_K;
+  // weight with fewer taps than output channels (a first layer: 27 vs 64): dWᵀ = cols · dyᵀ into a
+  // [groups, c·kk, og] buffer, so gemm splats the taps, the smaller operand, and packs dy 4 bytes a
+  // float; each element is the same products summed in the same order, so dW is the same bit for bit
+  const swapWeight = kind == 2 && !directWeight && !pointwise && c * kk < og;
+  const dwT = swapWeight ? scratch_alloc(<usize>(groups * c * kk * og) << 2) : 0;
+  if (swapWeight) memory.fill(dwT, 0, <usize>(groups * c * kk * og) << 2);
   for (let i0 = 0; i0 < n; i0 += imgs) {
     const cnt = min(imgs, n - i0), ld = cnt * howo;
     for (let gr = 0; gr < groups; gr++) {
@@ -145,7 +151,8 @@ export function conv(
           for (let i = 0; i < cnt; i++) {
             im2colStrided(a + (x0 + <usize>(i0 + i) * xImage), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, co + (<usize>(i * howo) << 2), ld);
           }
-          gemm(og, c * kk, ld, stage, ld, false, co, ld, true, out + woff, K, true);
+          if (swapWeight) gemm(c * kk, og, ld, co, ld, false, stage, ld, true, dwT + (<usize>(gr * c * kk * og) << 2), og, true);
+          else gemm(og, c * kk, ld, stage, ld, false, co, ld, true, out + woff, K, true);
         }
         continue;
       }
@@ -168,7 +175,17 @@ export function conv(
         } else {
           // dW columns += dy band · colsᵀ
           im2colStrided(a + xoff, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, co, nc);
-          gemm(og, c * kk, nc, b + yoff + band, howo, false, co, nc, true, out + woff, K, true);
+          if (swapWeight) gemm(c * kk, og, nc, co, nc, false, b + yoff + band, howo, true, dwT + (<usize>(gr * c * kk * og) << 2), og, true);
+          else gemm(og, c * kk, nc, b + yoff + band, howo, false, co, nc, true, out + woff, K, true);
+        }
+      }
+    }
+  }
+  if (swapWeight) {
+    for (let gr = 0; gr < groups; gr++) {
+      for (let j = 0; j < c * kk; j++) {
+        for (let o = 0; o < og; o++) {
+          store<f32>(out + (<usize>((gr * og + o) * K + lo * kk + j) << 2), load<f32>(dwT + (<usize>((gr * c * kk + j) * og + o) << 2)));
         }
       }
     }

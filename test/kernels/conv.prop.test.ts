@@ -122,6 +122,22 @@ describe('conv property: TS reference vs WASM', () => {
     }), fcParams(80));
   });
 
+  it('the weight gradient with fewer taps than output channels (a first layer): dWᵀ = cols · dyᵀ, then transposed', () => {
+    // batches up to 3 (small outputs put several images in one band), groups, strides and padding
+    const narrow = fc.record({
+      n: fc.integer({ min: 1, max: 3 }), groups: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 3 }), og: fc.integer({ min: 8, max: 40 }),
+      h: fc.integer({ min: 1, max: 24 }), w: fc.integer({ min: 1, max: 24 }), kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }),
+      sh: fc.integer({ min: 1, max: 2 }), sw: fc.integer({ min: 1, max: 2 }), ph: fc.integer({ min: 0, max: 1 }), pw: fc.integer({ min: 0, max: 1 }),
+    }).map(({ groups, cg, og, ...r }): ConvGeom => ({
+      ...r, cin: groups * cg, cout: groups * og, groups, dh: 1, dw: 1,
+      ho: convOut(r.h, r.kh, r.sh, r.ph, 1), wo: convOut(r.w, r.kw, r.sw, r.pw, 1),
+    })).filter((g) => g.ho >= 1 && g.wo >= 1 && (g.cin / g.groups) * g.kh * g.kw < g.cout / g.groups);
+    fc.assert(fc.property(convCaseArb(narrow), (c) => {
+      const ref = runConv(reference, 'conv', 'weight', c), bound = convBound('conv', 'weight', c);
+      for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', 'weight', c), ref, bound, `${name} ${JSON.stringify(c.g)}`);
+    }), fcParams(60));
+  });
+
   it('layers of several column bands (K·Ho·Wo > TILE_FLOATS): batch 2 with 2 groups and stride 2, and stride 1', () => {
     const strided: ConvGeom = { n: 2, cin: 128, h: 260, w: 130, cout: 4, ho: 130, wo: 65, groups: 2, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 };
     const plain: ConvGeom = { ...strided, n: 1, cin: 64, h: 72, groups: 1, sh: 1, sw: 1, ho: 72, wo: 130 };
