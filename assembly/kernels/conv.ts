@@ -9,12 +9,16 @@
 // input and weight accumulate into `out`, which the caller zeroes. `bias` (forward only; 0: none)
 // is added to each unit's output rows right after its gemm, while they are in cache: y = conv + b,
 // rounded as the op's separate add. Arrays are byte offsets.
+// Beyond the twin's loops (same values, same sums unless said): the weight packed once per share
+// (gemmBlocked with packAPanels), a stride-1 layer's columns packed straight from x (B_IM2COL,
+// B_IM2COL_T), a first layer's weight gradient as dWᵀ, and ≤ 3 output channels tap by tap
+// (convFewOut: its own summation chain per output).
 import { add_rows } from './add_rows';
-import { muladd } from '../simd';
 import { col2imStrided } from './col2im';
 import { B_IM2COL, B_IM2COL_T, B_ROWS, gemm, gemmBlocked, packAPanels, packedABytes } from './gemm';
 import { im2colStrided, setIm2colSource } from './im2col';
 import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
+import { muladd } from '../simd';
 
 /** The largest weight conv packs once per share (16 MB: 256→256 3×3 is 9.4 MB pre-splatted; 512→512, 37.7 MB, is repacked per band). */
 const PREPACK_BYTES: usize = 16 << 20;
@@ -53,13 +57,9 @@ export function conv(
   // imgs > 1: y or dy of a band of images staged as [og, cnt·howo] (the twin's STAGE_FLOATS bound it)
   const stage = imgs > 1 ? scratch_alloc(<usize>(og * imgs * howo) << 2) : 0;
   if (kind == 0) {
-    // The weight of group gr packed once for all of this share's units (when they are several and it
-    // is at most PREPACK_BYTES), not once per band; stride-1 bands whose rows are whole 8-wide panels
-    // (wo % 8 == 0) have their columns packed straight from x (gemmBlocked's B_IM2COL).
-    const aPre = hi - lo > 1 && packedABytes(og, K) <= PREPACK_BYTES ? scratch_alloc(packedABytes(og, K)) : 0;
-    const direct = sw == 1 && wo % 8 == 0 && !pointwise && imgs == 1 && K >= DIRECT_MIN_K;
+    // ≤ 3 output channels per group, stride 1, no dilation: tap by tap (convFewOut), no gemm; the
+    // runs of this share's units in one (image, group) are one range of rows each
     if (ASC_FEATURE_SIMD && og <= 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && !pointwise && imgs == 1 && fewRowsPerBlock(cg, kh, kw, wo) > 0) {
-      // runs of this share's units in one (image, group): their rows are one range
       for (let u0 = lo; u0 < hi;) {
         const run = u0 / bands, u1 = min(hi, (run + 1) * bands);
         const ig = run / groups, gr = run % groups, r0 = (u0 % bands) * rows, r1 = min(ho, ((u1 - 1) % bands + 1) * rows);
@@ -71,6 +71,11 @@ export function conv(
       scratch_release(mark);
       return;
     }
+    // The weight of group gr packed once for all of this share's units (when they are several and it
+    // is at most PREPACK_BYTES), not once per band; stride-1 bands whose rows are whole 8-wide panels
+    // (wo % 8 == 0) have their columns packed straight from x (gemmBlocked's B_IM2COL).
+    const aPre = hi - lo > 1 && packedABytes(og, K) <= PREPACK_BYTES ? scratch_alloc(packedABytes(og, K)) : 0;
+    const direct = sw == 1 && wo % 8 == 0 && !pointwise && imgs == 1 && K >= DIRECT_MIN_K;
     let packed = -1;
     for (let u = lo; u < hi; u++) {
       const ig = u / (groups * bands), gr = (u / bands) % groups, r0 = (u % bands) * rows;
