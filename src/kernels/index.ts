@@ -8,6 +8,7 @@ import { conv } from './conv.js';
 import { depthwise } from './depthwise.js';
 import { gemm } from './gemm.js';
 import { im2col } from './im2col.js';
+import { layer_grad } from './layer_grad.js';
 import { leaky_relu } from './leaky_relu.js';
 import { relu_mask } from './relu_mask.js';
 import { max_pool2d } from './max_pool2d.js';
@@ -44,9 +45,11 @@ export interface Kernels {
   max_pool2d_backward: typeof max_pool2d_backward;
   /** The gradient through spectral norm's W/σ. */
   spectral_norm_grad: typeof spectral_norm_grad;
+  /** One Gatys loss layer's gradient from its content difference and style product. */
+  layer_grad: typeof layer_grad;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, add_rows, sum_rows, leaky_relu, relu_mask, max_pool2d, max_pool2d_backward, spectral_norm_grad };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, add_rows, sum_rows, leaky_relu, relu_mask, max_pool2d, max_pool2d_backward, spectral_norm_grad, layer_grad };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

@@ -12,7 +12,7 @@
 import { Tensor } from '../tensor.js';
 import { enableGrad, noGrad } from '../autograd.js';
 import { F } from '../ops/index.js';
-import { releaseResult, resultArray } from '../backend.js';
+import { kernels, releaseResult, resultArray } from '../backend.js';
 import { fmt, ShapeError } from '../shape.js';
 import type { VGG } from './vgg.js';
 import { chainFeatures, chainValueAndGrad, type LayerLossFn, type ReleaseHook } from './chain.js';
@@ -122,7 +122,8 @@ const BAND_FLOATS = 16 << 20;
  *   style   w·mean((G − A)²):  ks·S·F, S = D + Dᵀ,     ks = 2w·style_weight/(C²·C·N), D = G − A
  * (∂/∂F of mean((G − A)²) = (2/C²)·(D + Dᵀ)·F/(C·N)). S·F is computed a band of output channels at
  * a time, so the temporary stays ≤ BAND_FLOATS (a full one is as large as F: 256 MB at relu1_1 of
- * a 1024² image); each element is rounded as float32(float32(kc·(F − P)) + ks·(S·F)), then added.
+ * a 1024² image); each element is rounded as float32(float32(kc·(F − P)) + ks·(S·F)), then added (the
+ * layer_grad kernel).
  */
 export function layerGrad(act: Tensor, into: Float32Array | null, p: Float32Array | null, kc: number, S: Float32Array | null, ks: number,
   bandFloats = BAND_FLOATS, release?: ReleaseHook): Float32Array {
@@ -133,11 +134,8 @@ export function layerGrad(act: Tensor, into: Float32Array | null, p: Float32Arra
   // one band per call, so that its S·F rows are garbage (and released) once the call returns
   const band = (r0: number, r1: number): number => {
     const sf = S === null ? null : noGrad(() => F.matmul(new Tensor(S.subarray(r0 * C, r1 * C), [r1 - r0, C]), feats)).data;
-    for (let j = r0 * N, q = 0; j < r1 * N; j++, q++) {
-      const cg = p === null ? 0 : Math.fround(kc * (f[j] - p[j]));
-      const v = sf === null ? cg : Math.fround(cg + ks * sf[q]);
-      out[j] = into === null ? v : out[j] + v;
-    }
+    const [j0, j1] = [r0 * N, r1 * N];
+    kernels().layer_grad(j1 - j0, f.subarray(j0, j1), p === null ? null : p.subarray(j0, j1), kc, sf, ks, out.subarray(j0, j1), into !== null);
     return sf === null || releaseResult(sf) ? 0 : sf.byteLength;
   };
   for (let r0 = 0; r0 < C; r0 += rows) {

@@ -193,6 +193,16 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       marshal(ex, heap, ops, ([px, py, po]) => ex.axpby(px, a, y === null ? 0 : py, b, n, po));
     },
 
+    layer_grad(n, f, p, kc, sf, ks, out, accumulate) {
+      need('layer_grad', 'f', f, n);
+      if (p !== null) need('layer_grad', 'p', p, n);
+      if (sf !== null) need('layer_grad', 'sf', sf, n);
+      need('layer_grad', 'out', out, n);
+      if (n === 0) return;
+      const ops = [operand(f, n, 'in'), operand(p, p === null ? 0 : n, 'in'), operand(sf, sf === null ? 0 : n, 'in'), operand(out, n, accumulate ? 'inout' : 'out')];
+      marshal(ex, heap, ops, ([pf, pp, ps, po]) => ex.layer_grad(n, pf, p === null ? 0 : pp, kc, sf === null ? 0 : ps, ks, po, accumulate ? 1 : 0));
+    },
+
     add_rows(a, rows, cols, b, out) {
       need('add_rows', 'a', a, rows * cols);
       need('add_rows', 'b', b, cols);

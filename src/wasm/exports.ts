@@ -57,6 +57,8 @@ export interface WasmExports {
   spectral_norm_grad(dy: number, out: number, u: number, v: number, before: number, h: number, after: number, inv: number, g: number): void;
   /** assembly/scratch.ts: reserves bytes (rounded up to 16), returns a 16-byte aligned offset. */
   scratch_alloc(bytes: number): number;
+  /** assembly/kernels/layer_grad.ts: same parameters as src/kernels/layer_grad.ts, arrays as byte offsets (p, sf: 0 = absent), accumulate as 0/1. */
+  layer_grad(n: number, f: number, p: number, kc: number, sf: number, ks: number, out: number, accumulate: number): void;
   /** assembly/scratch.ts: frees every region. */
   scratch_reset(): void;
   /** assembly/scratch.ts: this instance's arena becomes the empty region [ptr, ptr + bytes) (bytes 0: unbounded). */
@@ -83,6 +85,7 @@ export const WASM_FUNCTIONS = {
   max_pool2d: 16,
   max_pool2d_backward: 6,
   spectral_norm_grad: 9,
+  layer_grad: 8,
   scratch_alloc: 1,
   scratch_reset: 0,
   scratch_set_base: 2,
