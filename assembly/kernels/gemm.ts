@@ -37,8 +37,8 @@
 // rounding differs from the reference's single running sum by O(√k·ε)·Σ|a·b|.
 // NOTE: the micro-kernel loop is deliberately not unrolled in source: binaryen regroups an
 // unrolled body per accumulator, which keeps 8 B vectors live and makes V8 spill (measured 33 vs
-// 50 GFLOP/s). It is inlined into the blocked driver (both call sites): V8 then unrolls its loop 4× itself (its wasm
-// unroller takes ≤ 50-node loops per nesting level, and the nest lifts the limit), dropping the
+// 50 GFLOP/s). It is inlined into the blocked driver (both call sites): V8 then unrolls its loop 4×
+// itself (its wasm unroller takes ≤ 50-node loops per nesting level, and the nest lifts the limit), dropping the
 // per-step stack guard and address zero-extensions: 30 → ≈ 25 instructions per k-step, 34 of 41
 // alternating rounds faster (+0.7 % on average) on a Zen 5 VM.
 import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
@@ -69,8 +69,8 @@ export const B_ROWS = 0, B_COLS = 1, B_IM2COL = 2, B_IM2COL_T = 3;
 /**
  * gemm's blocked product with two options for the conv loops: `aPacked` ≠ 0 is op(A) already packed
  * whole by packAPanels (a conv packs its weight once, not once per band of columns; a and lda are
- * then unused), and `bKind` B_IM2COL packs op(B) straight from the image set by setIm2colSource
- * (b and ldb unused; no column buffer is written and read back). Same values, same sums: the
+ * then unused), and `bKind` B_IM2COL / B_IM2COL_T packs op(B) straight from the image set by
+ * setIm2colSource (b and ldb unused; no column buffer is written and read back). Same values, same sums: the
  * results are those of gemm on the unpacked operands, bit for bit.
  */
 export function gemmBlocked(
@@ -88,7 +88,7 @@ export function gemmBlocked(
   // Equal blocks (784 = 4 × 196, not 3 × 256 + 16), rounded to the tile so only the last is ragged.
   const KB = blockStep(k, KC, 4), NB = blockStep(n, NC, NR);
   const bPack = scratch_alloc(<usize>(min(k, KB) * min((n + NR - 1) & ~(NR - 1), NB)) << 2);
-  const aPack = aPacked != 0 ? aPacked : scratch_alloc(<usize>(min(k, KB) * MR * A_ELEM));
+  const aPack = aPacked != 0 ? 0 : scratch_alloc(<usize>(min(k, KB) * MR * A_ELEM)); // one panel, repacked per ir
   const panels = (m + MR - 1) / MR;
   const tile = scratch_alloc(MR * NR * 4);
   for (let jc = 0; jc < n; jc += NB) {
