@@ -35,7 +35,7 @@ export function conv(
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
   rows: i32, imgs: i32, lo: i32, hi: i32,
 ): void {
-  assert(kind >= 0 && kind <= 2 && groups >= 1 && rows >= 1 && imgs >= 1 && lo >= 0 && lo <= hi, 'conv: bad arguments');
+  assert(kind >= 0 && kind <= 3 && groups >= 1 && rows >= 1 && imgs >= 1 && lo >= 0 && lo <= hi, 'conv: bad arguments');
   assert(imgs == 1 || rows == ho, 'conv: several images per band only when a band is a whole image');
   const cg = cin / groups, og = cout / groups, kk = kh * kw, K = cg * kk, hw = h * w, howo = ho * wo;
   const pointwise = kk == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && ho == h && wo == w;
@@ -115,6 +115,17 @@ export function conv(
     scratch_release(mark);
     return;
   }
+  // kind 3 (the pool's split of a weight gradient with too few input channels to share): dW's
+  // output channels [lo, hi) for every input channel, one group, one image per band — each element
+  // the same sum as kind 2's. Below, wog output channels from oLo, their dy rows and dW rows.
+  assert(kind != 3 || (groups == 1 && imgs == 1), 'conv: a weight gradient by output channels needs one group and one image per band');
+  const oLo = kind == 3 ? lo : 0, wog = kind == 3 ? hi - lo : og;
+  const dyOff = <usize>(oLo * howo) << 2, dwOff = <usize>(oLo * K) << 2;
+  if (kind == 3) {
+    kind = 2;
+    lo = 0;
+    hi = cg;
+  }
   // gradients: channels [lo, hi) of every group; channel c's column rows at c·kk·(widest band)
   const c = hi - lo, co = cols + (<usize>(lo * kk * rows * wo * imgs) << 2);
   // input: A = W_gᵀ's rows of these channels, packed once per group when there are several products
@@ -126,9 +137,9 @@ export function conv(
   // weight with fewer taps than output channels (a first layer: 27 vs 64): dWᵀ = cols · dyᵀ into a
   // [groups, c·kk, og] buffer, so gemm splats the taps, the smaller operand, and packs dy 4 bytes a
   // float; each element is the same products summed in the same order, so dW is the same bit for bit
-  const swapWeight = kind == 2 && !directWeight && !pointwise && c * kk < og;
-  const dwT = swapWeight ? scratch_alloc(<usize>(groups * c * kk * og) << 2) : 0;
-  if (swapWeight) memory.fill(dwT, 0, <usize>(groups * c * kk * og) << 2);
+  const swapWeight = kind == 2 && !directWeight && !pointwise && c * kk < wog;
+  const dwT = swapWeight ? scratch_alloc(<usize>(groups * c * kk * wog) << 2) : 0;
+  if (swapWeight) memory.fill(dwT, 0, <usize>(groups * c * kk * wog) << 2);
   for (let i0 = 0; i0 < n; i0 += imgs) {
     const cnt = min(imgs, n - i0), ld = cnt * howo;
     for (let gr = 0; gr < groups; gr++) {
@@ -156,7 +167,7 @@ export function conv(
           for (let i = 0; i < cnt; i++) {
             im2colStrided(a + (x0 + <usize>(i0 + i) * xImage), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, co + (<usize>(i * howo) << 2), ld);
           }
-          if (swapWeight) gemm(c * kk, og, ld, co, ld, false, stage, ld, true, dwT + (<usize>(gr * c * kk * og) << 2), og, true);
+          if (swapWeight) gemm(c * kk, og, ld, co, ld, false, stage, ld, true, dwT + (<usize>(gr * c * kk * wog) << 2), og, true);
           else gemm(og, c * kk, ld, stage, ld, false, co, ld, true, out + woff, K, true);
         }
         continue;
@@ -172,16 +183,16 @@ export function conv(
             col2imStrided(co, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, out + xoff, nc);
           }
         } else if (pointwise) {
-          gemm(og, c, nc, b + yoff + band, howo, false, a + xoff + band, hw, true, out + woff, K, true);
+          gemm(wog, c, nc, b + yoff + dyOff + band, howo, false, a + xoff + band, hw, true, out + woff + dwOff, K, true);
         } else if (directWeight) {
           // dW columns += dy band · colsᵀ, the columns read straight from x
           setIm2colSource(a + xoff, h, w, kh, kw, sh, ph, pw, dh, dw, r0, wo);
-          gemmBlocked(og, c * kk, nc, b + yoff + band, howo, false, 0, 0, 0, B_IM2COL_T, out + woff, K, true);
+          gemmBlocked(wog, c * kk, nc, b + yoff + dyOff + band, howo, false, 0, 0, 0, B_IM2COL_T, out + woff + dwOff, K, true);
         } else {
           // dW columns += dy band · colsᵀ
           im2colStrided(a + xoff, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, co, nc);
-          if (swapWeight) gemm(c * kk, og, nc, co, nc, false, b + yoff + band, howo, true, dwT + (<usize>(gr * c * kk * og) << 2), og, true);
-          else gemm(og, c * kk, nc, b + yoff + band, howo, false, co, nc, true, out + woff, K, true);
+          if (swapWeight) gemm(c * kk, wog, nc, co, nc, false, b + yoff + dyOff + band, howo, true, dwT + (<usize>(gr * c * kk * wog) << 2), wog, true);
+          else gemm(wog, c * kk, nc, b + yoff + dyOff + band, howo, false, co, nc, true, out + woff + dwOff, K, true);
         }
       }
     }
@@ -189,8 +200,8 @@ export function conv(
   if (swapWeight) {
     for (let gr = 0; gr < groups; gr++) {
       for (let j = 0; j < c * kk; j++) {
-        for (let o = 0; o < og; o++) {
-          store<f32>(out + (<usize>((gr * og + o) * K + lo * kk + j) << 2), load<f32>(dwT + (<usize>((gr * c * kk + j) * og + o) << 2)));
+        for (let o = 0; o < wog; o++) {
+          store<f32>(out + (<usize>((gr * og + oLo + o) * K + lo * kk + j) << 2), load<f32>(dwT + (<usize>((gr * c * kk + j) * wog + o) << 2)));
         }
       }
     }

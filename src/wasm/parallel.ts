@@ -47,6 +47,8 @@ const clock = () => performance.timeOrigin + performance.now(); // comparable ac
 
 const SEQ_MASK = 0x7ffff, INDEX_BITS = 12, MAX_CHUNKS = (1 << INDEX_BITS) - 1;
 const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3, OP_DEPTHWISE = 4, OP_CONV = 5, OP_ADAM = 6;
+/** conv's `kind` for dW by output channels [lo, hi) (the pool's split of a weight gradient, splitsWeightByOutput). */
+export const CONV_WEIGHT_BY_OUTPUT = 3;
 /** The `kind` argument of the conv and depthwise exports. */
 export const CONV_KINDS: readonly ConvLoopKind[] = ['forward', 'input', 'weight'];
 /**
@@ -143,7 +145,7 @@ function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): v
     case OP_CONV: {
       // units lo…hi; args: kind, a, b, out, cols, column bytes per thread (the forward's: one buffer
       // each), bias (0: none), then n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw, rows, imgs
-      const cols = p(4) + (g(0) === 0 ? index * p(5) : 0);
+      const cols = p(4) + (g(0) === 0 || g(0) === CONV_WEIGHT_BY_OUTPUT ? index * p(5) : 0);
       ex.conv(g(0), p(1), p(2), p(3), cols, p(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15), g(16), g(17), g(18), g(19), g(20), g(21), g(22), g(23), g(24), lo, hi);
       break;
     }
@@ -281,6 +283,17 @@ export class Parallel {
     if (this.threads > 1 && Atomics.load(this.ctl, SLEEPERS) > 0) Atomics.notify(this.ctl, SEQ);
   }
 
+  /**
+   * Whether a weight gradient is split by output channels instead of input channels: too few input
+   * channels to share (a first layer's 3), one group, one image per band, enough output channels,
+   * not a 1×1 or 1×1-output conv. The conv twin then takes kind CONV_WEIGHT_BY_OUTPUT, and each thread
+   * needs its own column buffer (every thread builds every input channel's columns).
+   */
+  splitsWeightByOutput(g: ConvGeom, flops: number): boolean {
+    return this.threads > 1 && flops >= PARALLEL_MIN_FLOPS && g.groups === 1 && g.cin < GRADIENT_MIN_UNITS * this.threads &&
+      g.cout >= 8 * this.threads && g.kh * g.kw > 1 && g.ho * g.wo > 1 && convImages(g) === 1;
+  }
+
   /** Whether gemm(m, n, k) is worth splitting. */
   splitsGemm(m: number, n: number, k: number): boolean {
     return this.threads > 1 && 2 * m * n * k >= PARALLEL_MIN_FLOPS && Math.max(m, n) >= 16;
@@ -357,14 +370,19 @@ export class Parallel {
 
   /**
    * ex.conv (the band loops of a whole conv, assembly/kernels/conv.ts) on operands in shared memory:
-   * `ptrs` = a, b, out, the column buffers (one per thread for the forward, `colsFloats` each; one
-   * shared by the gradients) and the forward's bias (0: none). Big enough and in enough units, the threads share its units; else
+   * `ptrs` = a, b, out, the column buffers (one per thread for the forward and a weight gradient split
+   * by output channels, `colsFloats` each; else one shared by the gradients) and the forward's bias (0: none). Big enough and in enough units, the threads share its units; else
    * it runs on the caller alone.
    */
   conv(kind: ConvLoopKind, ptrs: readonly [number, number, number, number, number], colsFloats: number, g: ConvGeom, flops: number, arena: number): void {
     const units = convUnits(kind, g), k = CONV_KINDS.indexOf(kind);
     const [a, b, out, cols, bias] = ptrs;
     const geom = [g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), convImages(g)] as const;
+    if (kind === 'weight' && this.splitsWeightByOutput(g, flops)) {
+      // output channels in multiples of 8 (gemm's panel width), one chunk per thread, a column buffer each
+      this.run(OP_CONV, SPLIT_ROWS, 8, g.cout, arena, [CONV_WEIGHT_BY_OUTPUT, a, b, out, cols, colsFloats * 4, bias, ...geom], 1, WORKER_ARENA_BYTES);
+      return;
+    }
     const minUnits = kind === 'forward' ? 2 : GRADIENT_MIN_UNITS * this.threads;
     if (this.threads < 2 || units < minUnits || flops < PARALLEL_MIN_FLOPS) {
       this.ex.conv(k, a, b, out, cols, bias, ...geom, 0, units);
