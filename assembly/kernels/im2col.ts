@@ -64,9 +64,10 @@ export function im2colStrided(
 let srcX: usize = 0;
 let srcH = 0, srcW = 0, srcKh = 1, srcKw = 1, srcSh = 1, srcPh = 0, srcPw = 0, srcDh = 1, srcDw = 1, srcOh0 = 0, srcWo = 8;
 
-/** Sets the B_IM2COL source: one group's channels of one image at x (bytes). Needs stride 1 along w and wo % 8 == 0. */
+/** Sets the image source: one group's channels of one image at x (bytes), stride 1 along w. wo % 4 == 0
+ *  (packBIm2colT); packBIm2col needs wo % 8 == 0. */
 export function setIm2colSource(x: usize, h: i32, w: i32, kh: i32, kw: i32, sh: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh0: i32, wo: i32): void {
-  assert(wo > 0 && wo % 8 == 0, 'im2col source: output width must be a multiple of 8');
+  assert(wo > 0 && wo % 4 == 0, 'im2col source: output width must be a multiple of 4');
   srcX = x; srcH = h; srcW = w; srcKh = kh; srcKw = kw; srcSh = sh; srcPh = ph; srcPw = pw; srcDh = dh; srcDw = dw; srcOh0 = oh0; srcWo = wo;
 }
 
@@ -79,6 +80,7 @@ export function setIm2colSource(x: usize, h: i32, w: i32, kh: i32, kw: i32, sh: 
  * four f32x4 copies where both runs lie inside the image; at its edges, zeros and then the pixels inside.
  */
 export function packBIm2col(dst: usize, pc: i32, kc: i32, jc: i32, nc: i32): void {
+  assert(srcWo % 8 == 0 && jc % 8 == 0, 'packBIm2col: panels must not straddle output rows');
   const mark = scratch_mark();
   const zeros = scratch_alloc(<usize>(srcWo + 8) << 2); // the run of a padding row
   memory.fill(zeros, 0, <usize>(srcWo + 8) << 2);

@@ -76,11 +76,12 @@ export const WORKER_ARENA_BYTES = 4 << 20;
  * pack their weight once per share, pre-splatted (16 bytes a float), when that takes at most 16 MB
  * (PREPACK_BYTES; bound: both operands' dims rounded up to gemm's 4-row panels); a forward with at
  * most 3 output channels per group splats its taps instead (48 bytes each; its padded rows, 2 MB,
- * fit the base arena gemm's panels would use).
+ * fit the base arena gemm's panels would use); a weight gradient with fewer taps than output channels
+ * keeps dWᵀ (groups·c·kh·kw·og floats with c·kh·kw < og: under cout·min(K, og)).
  */
 export function convArenaExtraBytes(kind: ConvLoopKind, g: ConvGeom): number {
-  if (kind === 'weight') return 0;
   const og = g.cout / g.groups, K = (g.cin / g.groups) * g.kh * g.kw, up4 = (v: number) => (v + 3) & ~3;
+  if (kind === 'weight') return 4 * g.cout * Math.min(K, og);
   return Math.max(Math.min(16 << 20, up4(og) * up4(K) * 16), kind === 'forward' && og <= 3 ? K * 48 + 64 : 0);
 }
 
@@ -380,7 +381,8 @@ export class Parallel {
     const geom = [g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), convImages(g)] as const;
     if (kind === 'weight' && this.splitsWeightByOutput(g, flops)) {
       // output channels in multiples of 8 (gemm's panel width), one chunk per thread, a column buffer each
-      this.run(OP_CONV, SPLIT_ROWS, 8, g.cout, arena, [CONV_WEIGHT_BY_OUTPUT, a, b, out, cols, colsFloats * 4, bias, ...geom], 1, WORKER_ARENA_BYTES);
+      this.run(OP_CONV, SPLIT_ROWS, 8, g.cout, arena, [CONV_WEIGHT_BY_OUTPUT, a, b, out, cols, colsFloats * 4, bias, ...geom], 1,
+        WORKER_ARENA_BYTES + convArenaExtraBytes(kind, g));
       return;
     }
     const minUnits = kind === 'forward' ? 2 : GRADIENT_MIN_UNITS * this.threads;

@@ -168,12 +168,16 @@ describe('thread pool', () => {
       { n: 1, cin: 3, h: 64, w: 64, cout: 64, ho: 64, wo: 64, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
       { n: 1, cin: 3, h: 48, w: 48, cout: 32, ho: 48, wo: 48, groups: 1, kh: 9, kw: 9, sh: 1, sw: 1, ph: 4, pw: 4, dh: 1, dw: 1 },
       { n: 1, cin: 2, h: 128, w: 128, cout: 32, ho: 64, wo: 64, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
+      // a 1×1 stride-2 weight gradient with fewer taps per thread (512) than output channels (2048):
+      // its dWᵀ (4 MB) outgrows the workers' base arena
+      { n: 1, cin: 1024, h: 8, w: 8, cout: 2048, ho: 4, wo: 4, groups: 1, kh: 1, kw: 1, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 },
       // depthwise, multiplier 2, stride 1 (gather adjoint) and stride 2 (scatter adjoint)
       { n: 2, cin: 24, h: 64, w: 66, cout: 48, ho: 64, wo: 66, groups: 24, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
       { n: 1, cin: 64, h: 160, w: 121, cout: 64, ho: 80, wo: 61, groups: 64, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
     ];
-    // the three first-layer geometries go through the pool in their weight gradient only
-    const pooledEntries = (g: ConvGeom) => (g.cin <= 3 ? ['weight'] : ['forward', 'input', 'weight']);
+    // the three first-layer geometries go through the pool in their weight gradient only, the 1×1
+    // stride-2 one (a single band of output rows) in its gradients only
+    const pooledEntries = (g: ConvGeom) => (g.cin <= 3 ? ['weight'] : g.kh === 1 && g.sh === 2 ? ['input', 'weight'] : ['forward', 'input', 'weight']);
     const skipped: string[] = [];
     for (const callerWorks of [true, false]) {
       pool.parallel.callerWorks = callerWorks;
