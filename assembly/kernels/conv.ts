@@ -3,7 +3,8 @@
 // (out = y = conv2d(a = x, b = wt)), 1 = input (out = dx, the adjoint in x of a = dy, b = wt),
 // 2 = weight (out = dW from a = x, b = dy), for the work units [lo, hi) (src/kernels/conv.ts's
 // convUnits: forward — (image or band of images, group, band of rows); gradients — input channels
-// of every group).
+// of every group). Two more kinds split a gradient with too few input channels for the thread pool
+// (src/wasm/parallel.ts): 3 = dW by output channels, 4 = dx by x rows or images.
 // `rows` = output rows per band and `imgs` = images per band as src/kernels/conv.ts chose them (the
 // caller sized `cols` by them);
 // input and weight accumulate into `out`, which the caller zeroes. `bias` (forward only; 0: none)
@@ -35,13 +36,14 @@ export function conv(
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
   rows: i32, imgs: i32, lo: i32, hi: i32,
 ): void {
-  assert(kind >= 0 && kind <= 3 && groups >= 1 && rows >= 1 && imgs >= 1 && lo >= 0 && lo <= hi, 'conv: bad arguments');
+  assert(kind >= 0 && kind <= 4 && groups >= 1 && rows >= 1 && imgs >= 1 && lo >= 0 && lo <= hi, 'conv: bad arguments');
   assert(imgs == 1 || rows == ho, 'conv: several images per band only when a band is a whole image');
   const cg = cin / groups, og = cout / groups, kk = kh * kw, K = cg * kk, hw = h * w, howo = ho * wo;
   const pointwise = kk == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && ho == h && wo == w;
   const bands = (ho + rows - 1) / rows;
   // dense (the twin's): one product over the batch, y [n, cout] = x [n, K] · Wᵀ (forward units: its rows)
   const dense = groups == 1 && ho == 1 && wo == 1 && kh == h && kw == w && ph == 0 && pw == 0 && dh == 1 && dw == 1;
+  assert(kind < 3 || !dense, 'conv: a dense conv splits its gradients by channel');
   if (dense) {
     const c = hi - lo, cols0 = <usize>(lo * kk) << 2; // gradients: channels [lo, hi) are columns [lo·kk, hi·kk)
     if (kind == 0) {
@@ -126,6 +128,27 @@ export function conv(
     lo = 0;
     hi = cg;
   }
+  // kind 4 (the pool's split of an input gradient with too few input channels to share): dx of every
+  // channel for units [lo, hi) — x rows i·h + iy when a band holds one image, else images i. Below,
+  // images [iLo, iHi) and x-row units [uLo, uHi). A band's columns are computed only for the output
+  // rows that reach those x rows, and col2im writes only them: every dx element gets the same terms
+  // in the same order as from kind 1 (a column's value does not depend on its band's other columns).
+  const byRows = kind == 4 && imgs == 1;
+  let iLo = 0, iHi = n, uLo = 0, uHi = n * h;
+  if (kind == 4) {
+    if (byRows) {
+      iLo = lo / h;
+      iHi = lo < hi ? (hi - 1) / h + 1 : iLo;
+      uLo = lo;
+      uHi = hi;
+    } else {
+      iLo = lo;
+      iHi = hi;
+    }
+    kind = 1;
+    lo = 0;
+    hi = cg;
+  }
   // gradients: channels [lo, hi) of every group; channel c's column rows at c·kk·(widest band)
   const c = hi - lo, co = cols + (<usize>(lo * kk * rows * wo * imgs) << 2);
   // input: A = W_gᵀ's rows of these channels, packed once per group when there are several products
@@ -140,8 +163,8 @@ export function conv(
   const swapWeight = kind == 2 && !directWeight && !pointwise && c * kk < wog;
   const dwT = swapWeight ? scratch_alloc(<usize>(groups * c * kk * wog) << 2) : 0;
   if (swapWeight) memory.fill(dwT, 0, <usize>(groups * c * kk * wog) << 2);
-  for (let i0 = 0; i0 < n; i0 += imgs) {
-    const cnt = min(imgs, n - i0), ld = cnt * howo;
+  for (let i0 = iLo; i0 < iHi; i0 += imgs) {
+    const cnt = min(imgs, iHi - i0), ld = cnt * howo;
     for (let gr = 0; gr < groups; gr++) {
       const woff = <usize>(gr * og * K + lo * kk) << 2;
       // image i's x planes from channel lo at x0 + i·xImage, its dy at y0 + i·yImage (bytes)
@@ -160,7 +183,7 @@ export function conv(
           // dx channels += col2im(W_gᵀ · staged dy), image by image
           gemmBlocked(c * kk, ld, og, b + woff, K, true, aPre, stage, ld, B_ROWS, co, ld, false);
           for (let i = 0; i < cnt; i++) {
-            col2imStrided(co + (<usize>(i * howo) << 2), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, out + (x0 + <usize>(i0 + i) * xImage), ld);
+            col2imStrided(co + (<usize>(i * howo) << 2), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, out + (x0 + <usize>(i0 + i) * xImage), ld, 0, h);
           }
         } else {
           // dW columns += staged dy · colsᵀ
@@ -173,14 +196,20 @@ export function conv(
         continue;
       }
       const xoff = x0 + <usize>i0 * xImage, yoff = y0 + <usize>i0 * yImage;
+      // x rows [xr0, xr1) of image i0, and the output rows [oyLo, oyHi) that reach them: oy·sh − ph +
+      // u·dh ∈ [xr0, xr1) for some kernel row u (kind 4 by rows; else all)
+      const xr0 = max(0, uLo - i0 * h), xr1 = min(h, uHi - i0 * h), reach = xr0 + ph - (kh - 1) * dh;
+      const oyLo = byRows && reach > 0 ? (reach + sh - 1) / sh : 0, oyHi = byRows ? min(ho, (xr1 - 1 + ph) / sh + 1) : ho;
       for (let r0 = 0; r0 < ho; r0 += rows) {
         const rc = min(rows, ho - r0), nc = rc * wo, band = <usize>(r0 * wo) << 2;
         if (kind == 1) {
-          // dx channels += col2im(W_gᵀ · dy band)
-          if (pointwise) gemmBlocked(c, nc, og, b + woff, K, true, aPre, a + yoff + band, howo, B_ROWS, out + xoff + band, hw, false);
+          // dx channels += col2im(W_gᵀ · dy band), the band's rows [s0, s1) that reach x rows [xr0, xr1)
+          const s0 = max(r0, oyLo), s1 = min(r0 + rc, oyHi), sc = (s1 - s0) * wo, sband = <usize>(s0 * wo) << 2;
+          if (s0 >= s1) continue;
+          if (pointwise) gemmBlocked(c, sc, og, b + woff, K, true, aPre, a + yoff + sband, howo, B_ROWS, out + xoff + sband, hw, false);
           else {
-            gemmBlocked(c * kk, nc, og, b + woff, K, true, aPre, a + yoff + band, howo, B_ROWS, co, nc, false);
-            col2imStrided(co, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, out + xoff, nc);
+            gemmBlocked(c * kk, sc, og, b + woff, K, true, aPre, a + yoff + sband, howo, B_ROWS, co, sc, false);
+            col2imStrided(co, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, s0, s1 - s0, wo, out + xoff, sc, xr0, xr1);
           }
         } else if (pointwise) {
           gemm(wog, c, nc, b + yoff + dyOff + band, howo, false, a + xoff + band, hw, true, out + woff + dwOff, K, true);

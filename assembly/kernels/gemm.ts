@@ -88,7 +88,7 @@ export function gemmBlocked(
   // Equal blocks (784 = 4 × 196, not 3 × 256 + 16), rounded to the tile so only the last is ragged.
   const KB = blockStep(k, KC, 4), NB = blockStep(n, NC, NR);
   const bPack = scratch_alloc(<usize>(min(k, KB) * min((n + NR - 1) & ~(NR - 1), NB)) << 2);
-  const aPack = aPacked != 0 ? 0 : scratch_alloc(<usize>(min(k, KB) * MR * A_ELEM)); // one panel, repacked per ir
+  const aPack: usize = aPacked != 0 ? 0 : scratch_alloc(<usize>(min(k, KB) * MR * A_ELEM)); // one panel, repacked per ir
   const panels = (m + MR - 1) / MR;
   const tile = scratch_alloc(MR * NR * 4);
   for (let jc = 0; jc < n; jc += NB) {

@@ -49,9 +49,9 @@ function bindConv(ex: WasmExports, par: Parallel | undefined, heap: ResidentHeap
     if (outLen === 0) return;
     const k = CONV_KINDS.indexOf(kind), flops = 2 * sizes.y * (g.cin / g.groups) * g.kh * g.kw;
     if (par !== undefined && par.threads > 1 && flops >= PARALLEL_MIN_FLOPS) par.wake();
-    // the pool's forward (and a weight gradient split by output channels) gives each thread its own column buffer
+    // the pool's forward (and a gradient split by output channels or x rows) gives each thread its own column buffer
     const colsLen = depthwise ? 0 : convColsFloats(g);
-    const colsBuffers = par !== undefined && (kind === 'forward' || (kind === 'weight' && !depthwise && par.splitsWeightByOutput(g, flops))) ? par.threads : 1;
+    const colsBuffers = par !== undefined && !depthwise && par.colsPerThread(kind, g, flops) ? par.threads : 1;
     const ops = [operand(a, aLen, 'in'), operand(b, bLen, 'in'), operand(out, outLen, 'out'),
       operand(null, colsLen * colsBuffers, 'tmp'), operand(null, par === undefined ? 0 : par.arenaBytes(depthwise ? 0 : convArenaExtraBytes(kind, g)) / 4, 'tmp'), operand(bias, bias === null ? 0 : g.cout, 'in')];
     marshal(ex, heap, ops, ([pa, pb, po, pcols, arena, pbias]) => {

@@ -49,6 +49,8 @@ const SEQ_MASK = 0x7ffff, INDEX_BITS = 12, MAX_CHUNKS = (1 << INDEX_BITS) - 1;
 const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3, OP_DEPTHWISE = 4, OP_CONV = 5, OP_ADAM = 6;
 /** conv's `kind` for dW by output channels [lo, hi) (the pool's split of a weight gradient, splitsWeightByOutput). */
 export const CONV_WEIGHT_BY_OUTPUT = 3;
+/** conv's `kind` for dx by x rows or images [lo, hi) (the pool's split of an input gradient, splitsInputByRows). */
+export const CONV_INPUT_BY_ROWS = 4;
 /** The `kind` argument of the conv and depthwise exports. */
 export const CONV_KINDS: readonly ConvLoopKind[] = ['forward', 'input', 'weight'];
 /**
@@ -83,6 +85,11 @@ export function convArenaExtraBytes(kind: ConvLoopKind, g: ConvGeom): number {
   const og = g.cout / g.groups, K = (g.cin / g.groups) * g.kh * g.kw, up4 = (v: number) => (v + 3) & ~3;
   if (kind === 'weight') return 4 * g.cout * Math.min(K, og);
   return Math.max(Math.min(16 << 20, up4(og) * up4(K) * 16), kind === 'forward' && og <= 3 ? K * 48 + 64 : 0);
+}
+
+/** Units of conv kind CONV_INPUT_BY_ROWS: x rows of every image when a band holds one image, else images. */
+function inputRowUnits(g: ConvGeom): number {
+  return convImages(g) === 1 ? g.n * g.h : g.n;
 }
 
 /** A new, zeroed control block. */
@@ -146,7 +153,7 @@ function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): v
     case OP_CONV: {
       // units lo…hi; args: kind, a, b, out, cols, column bytes per thread (the forward's: one buffer
       // each), bias (0: none), then n, cin, h, w, cout, ho, wo, groups, kh, kw, sh, sw, ph, pw, dh, dw, rows, imgs
-      const cols = p(4) + (g(0) === 0 || g(0) === CONV_WEIGHT_BY_OUTPUT ? index * p(5) : 0);
+      const cols = p(4) + (g(0) === 0 || g(0) >= CONV_WEIGHT_BY_OUTPUT ? index * p(5) : 0);
       ex.conv(g(0), p(1), p(2), p(3), cols, p(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15), g(16), g(17), g(18), g(19), g(20), g(21), g(22), g(23), g(24), lo, hi);
       break;
     }
@@ -295,6 +302,22 @@ export class Parallel {
       g.cout >= 8 * this.threads && g.kh * g.kw > 1 && g.ho * g.wo > 1 && convImages(g) === 1;
   }
 
+  /**
+   * Whether an input gradient is split by x rows (a band holds one image: units i·h + iy) or images
+   * (bands of several) instead of input channels: too few channels per group to share (a first
+   * layer's 3, a generator's RGB output run as conv_transpose2d), not a dense conv. The conv twin then
+   * takes kind CONV_INPUT_BY_ROWS; each thread needs its own column buffer.
+   */
+  splitsInputByRows(g: ConvGeom, flops: number): boolean {
+    return this.threads > 1 && flops >= PARALLEL_MIN_FLOPS && g.cin / g.groups < GRADIENT_MIN_UNITS * this.threads &&
+      g.ho * g.wo > 1 && inputRowUnits(g) >= 2 * this.threads;
+  }
+
+  /** Whether a conv entry gives each thread its own column buffer (the forward and the two splits above). */
+  colsPerThread(kind: ConvLoopKind, g: ConvGeom, flops: number): boolean {
+    return kind === 'forward' || (kind === 'weight' ? this.splitsWeightByOutput(g, flops) : this.splitsInputByRows(g, flops));
+  }
+
   /** Whether gemm(m, n, k) is worth splitting. */
   splitsGemm(m: number, n: number, k: number): boolean {
     return this.threads > 1 && 2 * m * n * k >= PARALLEL_MIN_FLOPS && Math.max(m, n) >= 16;
@@ -382,6 +405,12 @@ export class Parallel {
     if (kind === 'weight' && this.splitsWeightByOutput(g, flops)) {
       // output channels in multiples of 8 (gemm's panel width), one chunk per thread, a column buffer each
       this.run(OP_CONV, SPLIT_ROWS, 8, g.cout, arena, [CONV_WEIGHT_BY_OUTPUT, a, b, out, cols, colsFloats * 4, bias, ...geom], 1,
+        WORKER_ARENA_BYTES + convArenaExtraBytes(kind, g));
+      return;
+    }
+    if (kind === 'input' && this.splitsInputByRows(g, flops)) {
+      // x rows or images, one chunk per thread (each chunk recomputes the output rows at its edges), a column buffer each
+      this.run(OP_CONV, SPLIT_ROWS, 1, inputRowUnits(g), arena, [CONV_INPUT_BY_ROWS, a, b, out, cols, colsFloats * 4, bias, ...geom], 1,
         WORKER_ARENA_BYTES + convArenaExtraBytes(kind, g));
       return;
     }

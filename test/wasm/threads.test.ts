@@ -146,44 +146,52 @@ describe('thread pool', () => {
 
   it('conv and depthwise entries (operands copied in once, bands / channel ranges split): bit-identical, also with the workers alone', () => {
     const rng = new Rng(12);
-    const geoms: ConvGeom[] = [
+    // each geometry with the entries that must go through the pool (the others run on the caller alone)
+    const ALL = ['forward', 'input', 'weight'] as const;
+    const geoms: [ConvGeom, readonly string[]][] = [
       // 2 images, 2 groups, several gemm/im2col splits per band
-      { n: 2, cin: 64, h: 60, w: 56, cout: 64, ho: 30, wo: 28, groups: 2, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
+      [{ n: 2, cin: 64, h: 60, w: 56, cout: 64, ho: 30, wo: 28, groups: 2, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
       // small outputs: bands of 11 images (DCGAN 14→7), the last one partial
-      { n: 19, cin: 32, h: 14, w: 14, cout: 64, ho: 7, wo: 7, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
+      [{ n: 19, cin: 32, h: 14, w: 14, cout: 64, ho: 7, wo: 7, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
       // dense (kernel = the image, 1×1 output; DCGAN's first G layer as a conv): gradients split by channel
-      { n: 32, cin: 64, h: 7, w: 7, cout: 48, ho: 1, wo: 1, groups: 1, kh: 7, kw: 7, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 },
+      [{ n: 32, cin: 64, h: 7, w: 7, cout: 48, ho: 1, wo: 1, groups: 1, kh: 7, kw: 7, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 }, ALL],
       // pointwise 1×1: forward shared by image, the gradients' gemm split inside
-      { n: 2, cin: 64, h: 32, w: 40, cout: 96, ho: 32, wo: 40, groups: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 },
+      [{ n: 2, cin: 64, h: 32, w: 40, cout: 96, ho: 32, wo: 40, groups: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 }, ALL],
       // stride 1, Wo % 8 = 0, K ≥ 64: the forward packs its columns straight from x and its weight once
       // per share (repacked when the group changes); the input gradient packs Wᵀ once per share
-      { n: 1, cin: 16, h: 70, w: 48, cout: 24, ho: 70, wo: 48, groups: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
+      [{ n: 1, cin: 16, h: 70, w: 48, cout: 24, ho: 70, wo: 48, groups: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
       // a weight packed once that outgrows the workers' base arena (232 × 1152 pre-splatted: 4.3 MB);
       // 10 bands in 8 chunks, so some share has two
-      { n: 1, cin: 128, h: 120, w: 40, cout: 232, ho: 120, wo: 40, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
+      [{ n: 1, cin: 128, h: 120, w: 40, cout: 232, ho: 120, wo: 40, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
       // 3 output channels, 9×9 (a style network's last layer): the forward's taps straight from padded rows
-      { n: 1, cin: 32, h: 64, w: 60, cout: 3, ho: 64, wo: 60, groups: 1, kh: 9, kw: 9, sh: 1, sw: 1, ph: 4, pw: 4, dh: 1, dw: 1 },
-      // weight gradients with too few input channels to share, split by output channels instead: the
-      // first-layer dWᵀ path (3→64 3×3), the direct transposed packing (3→32 9×9), the plain product (2→32 4×4 s2)
-      { n: 1, cin: 3, h: 64, w: 64, cout: 64, ho: 64, wo: 64, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
-      { n: 1, cin: 3, h: 48, w: 48, cout: 32, ho: 48, wo: 48, groups: 1, kh: 9, kw: 9, sh: 1, sw: 1, ph: 4, pw: 4, dh: 1, dw: 1 },
-      { n: 1, cin: 2, h: 128, w: 128, cout: 32, ho: 64, wo: 64, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
+      [{ n: 1, cin: 32, h: 64, w: 60, cout: 3, ho: 64, wo: 60, groups: 1, kh: 9, kw: 9, sh: 1, sw: 1, ph: 4, pw: 4, dh: 1, dw: 1 }, ALL],
+      // gradients with too few input channels to share: dW split by output channels, dx by x rows (a
+      // band's output rows recomputed at each share's edges). The first-layer dWᵀ path (3→64 3×3, one
+      // band), the direct transposed packing (3→32 9×9, 5 bands), the plain product (2→32 4×4 s2)
+      [{ n: 1, cin: 3, h: 64, w: 64, cout: 64, ho: 64, wo: 64, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 }, ['input', 'weight']],
+      [{ n: 1, cin: 3, h: 48, w: 48, cout: 32, ho: 48, wo: 48, groups: 1, kh: 9, kw: 9, sh: 1, sw: 1, ph: 4, pw: 4, dh: 1, dw: 1 }, ['input', 'weight']],
+      [{ n: 1, cin: 2, h: 128, w: 128, cout: 32, ho: 64, wo: 64, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 }, ['input', 'weight']],
+      // dx by rows across 2 images of 4 bands each, stride 2 and dilation 2 in y (a share's rows start
+      // mid-band and mid-image); padding past the kernel's reach (output rows that reach no x row);
+      // 2 groups of 3 channels (dW then runs on the caller alone)
+      [{ n: 2, cin: 3, h: 150, w: 140, cout: 16, ho: 74, wo: 70, groups: 1, kh: 5, kw: 5, sh: 2, sw: 2, ph: 3, pw: 2, dh: 2, dw: 1 }, ALL],
+      [{ n: 1, cin: 3, h: 90, w: 64, cout: 32, ho: 94, wo: 64, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 3, pw: 1, dh: 1, dw: 1 }, ALL],
+      [{ n: 1, cin: 6, h: 96, w: 96, cout: 32, ho: 96, wo: 96, groups: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 }, ['forward', 'input']],
+      // dx by images (bands of 20 images: DCGAN's first D layer on MNIST, its ∂x being G's gradient)
+      [{ n: 45, cin: 1, h: 28, w: 28, cout: 64, ho: 14, wo: 14, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 }, ['forward', 'input']],
       // a 1×1 stride-2 weight gradient with fewer taps per thread (512) than output channels (2048):
-      // its dWᵀ (4 MB) outgrows the workers' base arena
-      { n: 1, cin: 1024, h: 8, w: 8, cout: 2048, ho: 4, wo: 4, groups: 1, kh: 1, kw: 1, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 },
+      // its dWᵀ (4 MB) outgrows the workers' base arena; one band of output rows: the gradients only
+      [{ n: 1, cin: 1024, h: 8, w: 8, cout: 2048, ho: 4, wo: 4, groups: 1, kh: 1, kw: 1, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 }, ['input', 'weight']],
       // depthwise, multiplier 2, stride 1 (gather adjoint) and stride 2 (scatter adjoint)
-      { n: 2, cin: 24, h: 64, w: 66, cout: 48, ho: 64, wo: 66, groups: 24, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
-      { n: 1, cin: 64, h: 160, w: 121, cout: 64, ho: 80, wo: 61, groups: 64, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 },
+      [{ n: 2, cin: 24, h: 64, w: 66, cout: 48, ho: 64, wo: 66, groups: 24, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
+      [{ n: 1, cin: 64, h: 160, w: 121, cout: 64, ho: 80, wo: 61, groups: 64, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
     ];
-    // the three first-layer geometries go through the pool in their weight gradient only, the 1×1
-    // stride-2 one (a single band of output rows) in its gradients only
-    const pooledEntries = (g: ConvGeom) => (g.cin <= 3 ? ['weight'] : g.kh === 1 && g.sh === 2 ? ['input', 'weight'] : ['forward', 'input', 'weight']);
     const skipped: string[] = [];
     for (const callerWorks of [true, false]) {
       pool.parallel.callerWorks = callerWorks;
       try {
-        for (const g of geoms) {
-          const kind = g.groups === g.cin ? 'depthwise' : 'conv';
+        for (const [g, pooledEntries] of geoms) {
+          const kind = g.groups > 1 && g.groups === g.cin ? 'depthwise' : 'conv';
           const s = convSizes(g);
           const x = randArray(s.x, rng), w = randArray(s.w, rng), y = randArray(s.y, rng);
           // conv's forward with its bias (added per band inside the units), depthwise's without
@@ -193,7 +201,7 @@ describe('thread pool', () => {
             one[kind](entry, a, b, g, o1, bs);
             const jobs0 = pool.parallel.jobs;
             pool.kernels[kind](entry, a, b, g, o2, bs);
-            if (pooledEntries(g).includes(entry) && pool.parallel.jobs === jobs0) skipped.push(`${kind} ${entry} ${JSON.stringify(g)}`);
+            if (pooledEntries.includes(entry) && pool.parallel.jobs === jobs0) skipped.push(`${kind} ${entry} ${JSON.stringify(g)}`);
             const i = firstDifference(o1, o2);
             assert.equal(i, -1, `${kind} ${entry} ${JSON.stringify(g)} (caller works: ${callerWorks}): element ${i}: ${o1[i]} vs ${o2[i]}`);
           }
