@@ -18,7 +18,7 @@ import { Rng } from '../src/rng.js';
 import { VGG } from '../src/style/vgg.js';
 import * as backend from '../src/backend.js';
 import { registerNodeWasm, loadNodeWasm } from '../src/node/wasm.js';
-import { convFlops, convShape, type BenchCase, type ConvCase, type Runner } from './report.js';
+import { convFlops, convShape, type BenchCase, type BenchRow, type ConvCase, type Runner } from './report.js';
 
 export const VGG_CONV_CASES: readonly ConvCase[] = [
   { cin: 3, cout: 64, size: 256 },
@@ -98,6 +98,33 @@ export function ganstyleConv2dBackward(c: ConvCase, groups = 1): Runner {
   };
 }
 
+/** The same backward as a model's training step runs it: x, the weight and dy resident, ∂x and ∂w made in a result scope. */
+export function ganstyleConv2dBackwardResident(c: ConvCase): Runner {
+  const [xr, wr, dyr] = Object.values(operands(c, 1)).map((t) => new Tensor(backend.residentCopy(t.data), t.shape));
+  return {
+    run: () => backend.resultScope(() => {
+      F.conv_transpose2d(dyr, wr, null, { padding: 1 });
+      F.conv2d_weight(xr, dyr, { padding: 1, kernel_size: 3 });
+    }),
+    dispose: () => {},
+  };
+}
+
+/**
+ * The issue's yardstick for a backward: each ganstyle conv2d_bwd row's GFLOP/s ÷ a peer's conv2d
+ * (forward) GFLOP/s on the same shape and thread count, one line per shape, thread count and peer.
+ */
+export function backwardVsPeerForward(rows: readonly BenchRow[]): string[] {
+  const lines: string[] = [];
+  for (const peer of rows.filter((r) => r.name === 'conv2d' && !r.backend.startsWith('ganstyle'))) {
+    const ours = rows.filter((r) => r.name === 'conv2d_bwd' && r.shape === peer.shape && r.threads === peer.threads);
+    if (ours.length === 0) continue;
+    const each = ours.map((r) => `${r.backend} ${r.gflops.toFixed(1)} (${(r.gflops / peer.gflops).toFixed(2)}×)`).join(', ');
+    lines.push(`${peer.shape}, ${peer.threads} thread(s): ${each} vs ${peer.backend}'s forward ${peer.gflops.toFixed(1)} GFLOP/s`);
+  }
+  return lines;
+}
+
 /** ganstyle's depthwise conv (groups = channels): forward, or ∂x + ∂w. */
 export function ganstyleDepthwise(c: ConvCase & { backward: boolean }): Runner {
   if (c.backward) return ganstyleConv2dBackward(c, c.cin);
@@ -152,7 +179,10 @@ async function main(argv: string[]): Promise<void> {
     backend.setNumThreads(t);
     await new Promise((r) => setTimeout(r, 200)); // workers start
     for (const c of convCases(quick)) line(c.name, c.shape, 'ganstyle', t, c.flops, timeRuns(ganstyleConv2d(c.params).run, reps));
-    for (const c of convBackwardCases(quick)) line(c.name, c.shape, 'ganstyle', t, c.flops, timeRuns(ganstyleConv2dBackward(c.params).run, reps));
+    for (const c of convBackwardCases(quick)) {
+      line(c.name, c.shape, 'ganstyle', t, c.flops, timeRuns(ganstyleConv2dBackward(c.params).run, reps));
+      line(c.name, c.shape, 'resident', t, c.flops, timeRuns(ganstyleConv2dBackwardResident(c.params).run, reps));
+    }
     for (const c of depthwiseCases(quick)) line(c.name, c.shape, 'ganstyle', t, c.flops, timeRuns(ganstyleDepthwise(c.params).run, reps));
   }
   backend.setNumThreads(1);

@@ -12,7 +12,7 @@ import { relaxedSimdSupported, simdSupported } from '../wasm/loader.js';
 import { measureCeiling } from '../../bench/ceiling.js';
 import { runGemmBench, type GemmBenchBackend } from '../../bench/gemm.bench.js';
 import { GEMM_SQUARE, GEMM_MLP_GAN, VARIANTS, type GemmShape, type Variant } from '../../bench/shapes.js';
-import { convCases, ganstyleConv2d, ganstyleConvResident } from '../../bench/conv2d.bench.js';
+import { backwardVsPeerForward, convBackwardCases, convCases, ganstyleConv2d, ganstyleConv2dBackward, ganstyleConv2dBackwardResident, ganstyleConvResident } from '../../bench/conv2d.bench.js';
 import { ganCase, ganstyleGanStep, ganstyleVggTrain, vggCases } from '../../bench/step.bench.js';
 import { fastCases, ganstyleFast, msPerMegapixel } from '../../bench/fast.bench.js';
 import { ganstyleStylize, stylizeCases } from '../../bench/stylize.bench.js';
@@ -29,7 +29,7 @@ export interface BenchOptions {
   only?: readonly string[];
 }
 
-/** The benchmark names `--only` selects from (each row's `name`). */
+/** The benchmark names `--only` selects from (each row's `name`; conv2d also selects its backward, conv2d_bwd). */
 export const BENCH_NAMES = ['gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd', 'fast_style', 'stylize'] as const;
 
 export interface BenchIo {
@@ -42,6 +42,7 @@ export interface BenchIo {
 interface Cases {
   gemm: BenchCase<GemmCase>[];
   conv: ReturnType<typeof convCases>;
+  convBackward: ReturnType<typeof convBackwardCases>;
   gan: ReturnType<typeof ganCase>[];
   vgg: ReturnType<typeof vggCases>;
   fast: ReturnType<typeof fastCases>;
@@ -105,7 +106,8 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
   const want = (name: (typeof BENCH_NAMES)[number]) => opts.only === undefined || opts.only.includes(name);
   const pick = <T>(name: (typeof BENCH_NAMES)[number], make: () => T[]): T[] => (want(name) ? make() : []);
   const cases: Cases = {
-    gemm: pick('gemm', () => gemmCases(opts.quick)), conv: pick('conv2d', () => convCases(opts.quick)), gan: pick('gan_step', () => [ganCase(opts.quick)]),
+    gemm: pick('gemm', () => gemmCases(opts.quick)), conv: pick('conv2d', () => convCases(opts.quick)),
+    convBackward: pick('conv2d', () => convBackwardCases(opts.quick)), gan: pick('gan_step', () => [ganCase(opts.quick)]),
     vgg: pick('vgg_fwd_bwd', () => vggCases(opts.quick)), fast: pick('fast_style', () => fastCases(opts.quick)),
   };
   const stylize = want('stylize') ? stylizeCases(opts.quick) : { cases: [] }; // Gatys L-BFGS iterations (s/it and peak memory; needs ../shared)
@@ -144,6 +146,11 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     for (const c of cases.conv) {
       emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));
       emit(await runCase(c, `${label}-resident`, threads, opts.quick, ganstyleConvResident));
+    }
+    // the backward (∂x + ∂w; no peer has one here: backwardVsPeerForward sets it beside their forward)
+    for (const c of cases.convBackward) {
+      emit(await runCase(c, label, threads, opts.quick, ganstyleConv2dBackward));
+      emit(await runCase(c, `${label}-resident`, threads, opts.quick, ganstyleConv2dBackwardResident));
     }
     for (const c of cases.gan) emit(await runCase(c, label, threads, opts.quick, ganstyleGanStep));
     for (const c of cases.vgg) emit(await runCase(c, label, threads, opts.quick, ganstyleVggTrain));
@@ -213,6 +220,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     note(`${backendName} has no ${[...what].join(', ')}: ${reason}`);
   }
   for (const l of msPerMegapixel(rows)) note(`fast_style ${l}`);
+  for (const l of backwardVsPeerForward(rows)) note(`conv2d_bwd GFLOP/s vs a peer's conv2d forward: ${l}`);
   if (opts.json) {
     for (const n of notes) io.note(`note: ${n}`);
   } else {

@@ -35,14 +35,17 @@ test('bench --quick --json: one JSON result per line with name, shape, backend, 
   }
   const names = (backend: RegExp) => new Set(rows.filter((x) => backend.test(x.backend)).map((x) => x.name));
   assert.deepEqual(names(/^wasm-/), new Set(['ceiling']));
-  assert.deepEqual(names(/^ganstyle-/), new Set(['gemm', 'conv2d', 'gan_step', 'vgg_fwd_bwd', 'fast_style']));
+  assert.deepEqual(names(/^ganstyle-/), new Set(['gemm', 'conv2d', 'conv2d_bwd', 'gan_step', 'vgg_fwd_bwd', 'fast_style']));
   // the opt-in relaxed-SIMD build: its FMA ceiling and gemm rows at 1 thread, beside the plain SIMD ones
   assert.deepEqual(names(/^(ganstyle-)?wasm-relaxed$/), new Set(['ceiling', 'gemm']));
   const main = (x: Row) => x.backend.startsWith('ganstyle-') && x.backend !== 'ganstyle-wasm-relaxed' && !x.backend.endsWith('-resident');
-  // conv2d also as the kernel alone on resident operands, for every shape and thread count
-  const convShapes = (b: (x: Row) => boolean) => rows.filter((x) => x.name === 'conv2d' && b(x)).map((x) => `${x.shape}/${x.threads}`).sort();
-  assert.deepEqual(convShapes((x) => x.backend.endsWith('-resident')), convShapes(main));
-  assert.deepEqual(names(/-resident$/), new Set(['conv2d']));
+  // conv2d and its backward also on resident operands, for every shape and thread count
+  for (const name of ['conv2d', 'conv2d_bwd']) {
+    const convShapes = (b: (x: Row) => boolean) => rows.filter((x) => x.name === name && b(x)).map((x) => `${x.shape}/${x.threads}`).sort();
+    assert.ok(convShapes(main).length > 0, name);
+    assert.deepEqual(convShapes((x) => x.backend.endsWith('-resident')), convShapes(main), name);
+  }
+  assert.deepEqual(names(/-resident$/), new Set(['conv2d', 'conv2d_bwd']));
   const ganstyleVgg = rows.filter((x) => x.backend.startsWith('ganstyle-') && x.name === 'vgg_fwd_bwd' && x.threads === 1).map((x) => x.shape.split(' ').at(-1));
   assert.deepEqual(ganstyleVgg.sort(), ['dx', 'dx+dw']);
   // ganstyle runs every case at 1 thread and again on its 2-thread pool (--threads defaults to 2).
@@ -68,6 +71,8 @@ test('bench --quick --json: one JSON result per line with name, shape, backend, 
         const shapes = (b: (x: Row) => boolean) => rows.filter((x) => x.name === name && b(x)).map((x) => x.shape).sort();
         assert.deepEqual(shapes((x) => x.backend === backend && x.threads === threads), shapes((x) => main(x) && x.threads === 1));
       }
+      // ganstyle's backward set beside the peer's forward, per shape
+      assert.match(r.stderr, new RegExp(`conv2d_bwd GFLOP/s vs a peer's conv2d forward: 3->8 16x16, ${threads} thread\\(s\\): ganstyle-wasm-simd [0-9.]+ \\([0-9.]+×\\), ganstyle-wasm-simd-resident [0-9.]+ \\([0-9.]+×\\) vs ${backend}'s forward`));
     }
   }
 });
