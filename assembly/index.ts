@@ -8,6 +8,7 @@ export { depthwise } from './kernels/depthwise';
 export { adam } from './kernels/adam';
 export { power_iteration } from './kernels/power_iteration';
 export { plane_norm } from './kernels/plane_norm';
+export { plane_norm_backward } from './kernels/plane_norm_backward';
 export { axpby } from './kernels/axpby';
 export { add_rows } from './kernels/add_rows';
 export { sum_rows } from './kernels/sum_rows';

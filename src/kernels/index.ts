@@ -14,6 +14,7 @@ import { relu_mask } from './relu_mask.js';
 import { max_pool2d } from './max_pool2d.js';
 import { max_pool2d_backward } from './max_pool2d_backward.js';
 import { plane_norm } from './plane_norm.js';
+import { plane_norm_backward } from './plane_norm_backward.js';
 import { power_iteration } from './power_iteration.js';
 import { spectral_norm_grad } from './spectral_norm_grad.js';
 import { sum_rows } from './sum_rows.js';
@@ -30,6 +31,8 @@ export interface Kernels {
   power_iteration: typeof power_iteration;
   /** Instance norm's (and one-image batch norm's) forward. */
   plane_norm: typeof plane_norm;
+  /** Its backward (batch norm's and instance norm's without a graph to record): the sums for ∂β, ∂γ and ∂x. */
+  plane_norm_backward: typeof plane_norm_backward;
   /** a·x + b·y elementwise (spectral norm's W/σ, the weight EMA). */
   axpby: typeof axpby;
   /** A [cols] row added to every row of a [rows, cols] matrix (bias adds), and the column sums (their gradient). */
@@ -49,7 +52,7 @@ export interface Kernels {
   layer_grad: typeof layer_grad;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, axpby, add_rows, sum_rows, leaky_relu, relu_mask, max_pool2d, max_pool2d_backward, spectral_norm_grad, layer_grad };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, plane_norm_backward, axpby, add_rows, sum_rows, leaky_relu, relu_mask, max_pool2d, max_pool2d_backward, spectral_norm_grad, layer_grad };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

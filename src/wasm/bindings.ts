@@ -184,6 +184,21 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       });
     },
 
+    // Memory-bound (two passes over dy and x̂, one writing dx): one thread.
+    plane_norm_backward(dy, xhat, n, c, s, weight, istd, training, dx, sdy, sdyx) {
+      const len = n * c * s;
+      need('plane_norm_backward', 'dy', dy, len);
+      need('plane_norm_backward', 'xhat', xhat, len);
+      if (dx !== null) need('plane_norm_backward', 'dx', dx, len);
+      for (const [name, v] of [['weight', weight], ['istd', istd], ['sdy', sdy], ['sdyx', sdyx]] as const) if (v !== null) need('plane_norm_backward', name, v, c);
+      if (c === 0) return;
+      const ops = [operand(dy, len, 'in'), operand(xhat, len, 'in'), operand(weight, weight === null ? 0 : c, 'in'), operand(istd, c, 'in'),
+        operand(dx, dx === null ? 0 : len, 'out'), operand(sdy, c, 'out'), operand(sdyx, c, 'out')];
+      marshal(ex, heap, ops, ([pd, ph, pg, pi, px, ps, pt]) => {
+        ex.plane_norm_backward(pd, ph, n, c, s, weight === null ? 0 : pg, pi, training ? 1 : 0, dx === null ? 0 : px, ps, pt);
+      });
+    },
+
     // Memory-bound (a few MB at most: spectral norm, the weight EMA, activations): one thread.
     axpby(x, a, y, b, n, out) {
       need('axpby', 'x', x, n);

@@ -38,6 +38,9 @@ export interface WasmExports {
   /** assembly/kernels/plane_norm.ts: same parameters as src/kernels/plane_norm.ts, arrays as byte offsets (0: null). */
   plane_norm(x: number, n: number, c: number, s: number, weight: number, bias: number, eps: number, relu: number,
     out: number, xhat: number, mean: number, istd: number, variance: number): void;
+  /** assembly/kernels/plane_norm_backward.ts: same parameters as src/kernels/plane_norm_backward.ts, arrays as byte offsets (weight, dx 0: none), training as 0/1. */
+  plane_norm_backward(dy: number, xhat: number, n: number, c: number, s: number, weight: number, istd: number, training: number,
+    dx: number, sdy: number, sdyx: number): void;
   /** assembly/kernels/axpby.ts: same parameters as src/kernels/axpby.ts, arrays as byte offsets (y 0: none). */
   axpby(x: number, a: number, y: number, b: number, n: number, out: number): void;
   /** assembly/kernels/add_rows.ts: same parameters as src/kernels/add_rows.ts, arrays as byte offsets. */
@@ -77,6 +80,7 @@ export const WASM_FUNCTIONS = {
   adam: 14,
   power_iteration: 8,
   plane_norm: 13,
+  plane_norm_backward: 11,
   axpby: 6,
   add_rows: 5,
   sum_rows: 4,
