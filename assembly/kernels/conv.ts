@@ -12,11 +12,11 @@
 // rounded as the op's separate add. Arrays are byte offsets.
 // Beyond the twin's loops (same values, same sums unless said): the weight packed once per share
 // (gemmBlocked with packAPanels), a stride-1 layer's columns packed straight from x (B_IM2COL,
-// B_IM2COL_T), a first layer's weight gradient as dWᵀ, and ≤ 3 output channels tap by tap
-// (convFewOut: its own summation chain per output).
+// B_IM2COL_T), and two with their own summation chains: a first layer's weight gradient as
+// unpacked dot products (gemmDots) and ≤ 3 output channels tap by tap (convFewOut).
 import { add_rows } from './add_rows';
 import { col2imStrided } from './col2im';
-import { B_IM2COL, B_IM2COL_T, B_ROWS, gemm, gemmBlocked, packAPanels, packedABytes } from './gemm';
+import { B_IM2COL, B_IM2COL_T, B_ROWS, gemm, gemmBlocked, gemmDots, packAPanels, packedABytes } from './gemm';
 import { im2colStrided, setIm2colSource } from './im2col';
 import { scratch_alloc, scratch_mark, scratch_release } from '../scratch';
 import { muladd } from '../simd';
@@ -29,6 +29,8 @@ const PREPACK_BYTES: usize = 16 << 20;
  * 8→32, K = 72: even; 64→64, K = 576: 45.6 → 47.2).
  */
 const DIRECT_MIN_K = 64;
+/** A weight gradient with fewer taps than output channels takes gemmDots from this many columns per band (below, gemm). */
+const DOTS_MIN_COLS = 64;
 
 export function conv(
   kind: i32, a: usize, b: usize, out: usize, cols: usize, bias: usize,
@@ -156,13 +158,13 @@ export function conv(
   const aPre = kind == 1 && ((n + imgs - 1) / imgs) * bands > 1 && packedABytes(am, og) <= PREPACK_BYTES ? scratch_alloc(packedABytes(am, og)) : 0;
   let packed = -1;
   // weight: a stride-1 band's columns go from x straight into gemm's panels (4 pixels of a row at a time)
-  const directWeight = kind == 2 && sw == 1 && wo % 4 == 0 && c * kk >= DIRECT_MIN_K;
-  // weight with fewer taps than output channels (a first layer: 27 vs 64): dWᵀ = cols · dyᵀ into a
-  // [groups, c·kk, og] buffer, so gemm splats the taps, the smaller operand, and packs dy 4 bytes a
-  // float; each element is the same products summed in the same order, so dW is the same bit for bit
-  const swapWeight = kind == 2 && !directWeight && !pointwise && c * kk < wog;
-  const dwT = swapWeight ? scratch_alloc(<usize>(groups * c * kk * wog) << 2) : 0;
-  if (swapWeight) memory.fill(dwT, 0, <usize>(groups * c * kk * wog) << 2);
+  const directWeight = kind == 2 && sw == 1 && wo % 4 == 0 && c * kk >= DIRECT_MIN_K; // the same sums as im2col + gemm
+  // weight with fewer taps than output channels (a first layer: 27 vs 64) over long bands: dW += dy ·
+  // colsᵀ as unpacked dot products (gemmDots), since gemm would pack one operand pre-splatted, 16
+  // bytes written per float read once (3→64 at 256², one thread: 33.1–33.4 → 36.0–36.1 GFLOP/s).
+  // gemmDots sums in its own order, so the choice depends only on the group's dims (K, og, the band
+  // width) — never on the pool's split (c, wog) — and K < DIRECT_MIN_K keeps it apart from directWeight.
+  const dots = kind == 2 && !pointwise && K < og && K < DIRECT_MIN_K && rows * wo * imgs >= DOTS_MIN_COLS;
   for (let i0 = iLo; i0 < iHi; i0 += imgs) {
     const cnt = min(imgs, iHi - i0), ld = cnt * howo;
     for (let gr = 0; gr < groups; gr++) {
@@ -190,7 +192,7 @@ export function conv(
           for (let i = 0; i < cnt; i++) {
             im2colStrided(a + (x0 + <usize>(i0 + i) * xImage), c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, 0, ho, wo, co + (<usize>(i * howo) << 2), ld);
           }
-          if (swapWeight) gemm(c * kk, og, ld, co, ld, false, stage, ld, true, dwT + (<usize>(gr * c * kk * wog) << 2), og, true);
+          if (dots) gemmDots(og, c * kk, ld, stage, ld, co, ld, out + woff, K);
           else gemm(og, c * kk, ld, stage, ld, false, co, ld, true, out + woff, K, true);
         }
         continue;
@@ -220,17 +222,8 @@ export function conv(
         } else {
           // dW columns += dy band · colsᵀ
           im2colStrided(a + xoff, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, co, nc);
-          if (swapWeight) gemm(c * kk, wog, nc, co, nc, false, b + yoff + dyOff + band, howo, true, dwT + (<usize>(gr * c * kk * wog) << 2), wog, true);
+          if (dots) gemmDots(wog, c * kk, nc, b + yoff + dyOff + band, howo, co, nc, out + woff + dwOff, K);
           else gemm(wog, c * kk, nc, b + yoff + dyOff + band, howo, false, co, nc, true, out + woff + dwOff, K, true);
-        }
-      }
-    }
-  }
-  if (swapWeight) {
-    for (let gr = 0; gr < groups; gr++) {
-      for (let j = 0; j < c * kk; j++) {
-        for (let o = 0; o < wog; o++) {
-          store<f32>(out + (<usize>((gr * og + oLo + o) * K + lo * kk + j) << 2), load<f32>(dwT + (<usize>((gr * c * kk + j) * wog + o) << 2)));
         }
       }
     }

@@ -78,12 +78,11 @@ export const WORKER_ARENA_BYTES = 4 << 20;
  * pack their weight once per share, pre-splatted (16 bytes a float), when that takes at most 16 MB
  * (PREPACK_BYTES; bound: both operands' dims rounded up to gemm's 4-row panels); a forward with at
  * most 3 output channels per group splats its taps instead (48 bytes each; its padded rows, 2 MB,
- * fit the base arena gemm's panels would use); a weight gradient with fewer taps than output channels
- * keeps dWᵀ (groups·c·kh·kw·og floats with c·kh·kw < og: under cout·min(K, og)).
+ * fit the base arena gemm's panels would use); a weight gradient needs nothing beyond gemm's panels.
  */
 export function convArenaExtraBytes(kind: ConvLoopKind, g: ConvGeom): number {
   const og = g.cout / g.groups, K = (g.cin / g.groups) * g.kh * g.kw, up4 = (v: number) => (v + 3) & ~3;
-  if (kind === 'weight') return 4 * g.cout * Math.min(K, og);
+  if (kind === 'weight') return 0;
   return Math.max(Math.min(16 << 20, up4(og) * up4(K) * 16), kind === 'forward' && og <= 3 ? K * 48 + 64 : 0);
 }
 

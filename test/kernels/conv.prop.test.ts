@@ -123,8 +123,10 @@ describe('conv property: TS reference vs WASM', () => {
     }), fcParams(80));
   });
 
-  it('the weight gradient with fewer taps than output channels (a first layer): dWᵀ = cols · dyᵀ, then transposed', () => {
-    // batches up to 3 (small outputs put several images in one band), groups, strides and padding
+  it('the weight gradient with fewer taps than output channels (a first layer): unpacked dot products (gemmDots) over bands of ≥ 64 columns, else gemm', () => {
+    // batches up to 3 (small outputs put several images in one band), groups, strides and padding;
+    // og from 8 to 40 (4-row tiles and the rows past them), taps odd or even (2-column tiles and a last
+    // column), band widths below and above 64 and off multiples of 4 (the k tail)
     const narrow = fc.record({
       n: fc.integer({ min: 1, max: 3 }), groups: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 3 }), og: fc.integer({ min: 8, max: 40 }),
       h: fc.integer({ min: 1, max: 24 }), w: fc.integer({ min: 1, max: 24 }), kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }),
@@ -137,6 +139,14 @@ describe('conv property: TS reference vs WASM', () => {
       const ref = runConv(reference, 'conv', 'weight', c), bound = convBound('conv', 'weight', c);
       for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', 'weight', c), ref, bound, `${name} ${JSON.stringify(c.g)}`);
     }), fcParams(60));
+    // several bands of rows accumulating into dW, 27 taps (a last odd column) and 30 output channels
+    // (rows past the last 4-row tile), each band 48 rows of 100 columns
+    const g: ConvGeom = { n: 1, cin: 3, h: 100, w: 100, cout: 30, ho: 100, wo: 100, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
+    assert.equal(convRows(g), 48);
+    const rng = new Rng(5), r = (n: number) => Float32Array.from({ length: n }, () => rng.random() * 2 - 1);
+    const s = convSizes(g), c: ConvCase = { g, x: r(s.x), w: r(s.w), y: r(s.y) };
+    const ref = runConv(reference, 'conv', 'weight', c), bound = convBound('conv', 'weight', c);
+    for (const [name, k] of wasmPaths) expectWithin(runConv(k, 'conv', 'weight', c), ref, bound, `${name} three bands`);
   });
 
   it('layers of several column bands (K·Ho·Wo > TILE_FLOATS): batch 2 with 2 groups and stride 2, and stride 1', () => {

@@ -177,10 +177,13 @@ describe('thread pool', () => {
       [{ n: 2, cin: 3, h: 150, w: 140, cout: 16, ho: 74, wo: 70, groups: 1, kh: 5, kw: 5, sh: 2, sw: 2, ph: 3, pw: 2, dh: 2, dw: 1 }, ALL],
       [{ n: 1, cin: 3, h: 90, w: 64, cout: 32, ho: 94, wo: 64, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 3, pw: 1, dh: 1, dw: 1 }, ALL],
       [{ n: 1, cin: 6, h: 96, w: 96, cout: 32, ho: 96, wo: 96, groups: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 }, ['forward', 'input']],
+      // a weight gradient split by input channels whose share has fewer taps (4·4) than output channels
+      // (24) while the whole group has more (8·4): gemmDots' choice must not follow the share
+      [{ n: 1, cin: 8, h: 160, w: 160, cout: 24, ho: 80, wo: 80, groups: 1, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 }, ALL],
       // dx by images (bands of 20 images: DCGAN's first D layer on MNIST, its ∂x being G's gradient)
       [{ n: 45, cin: 1, h: 28, w: 28, cout: 64, ho: 14, wo: 14, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 }, ['forward', 'input']],
-      // a 1×1 stride-2 weight gradient with fewer taps per thread (512) than output channels (2048):
-      // its dWᵀ (4 MB) outgrows the workers' base arena; one band of output rows: the gradients only
+      // a 1×1 stride-2 weight gradient with fewer taps per thread (512) than output channels (2048)
+      // over a short band (16 columns: gemm, not gemmDots); one band of output rows: the gradients only
       [{ n: 1, cin: 1024, h: 8, w: 8, cout: 2048, ho: 4, wo: 4, groups: 1, kh: 1, kw: 1, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 }, ['input', 'weight']],
       // depthwise, multiplier 2, stride 1 (gather adjoint) and stride 2 (scatter adjoint)
       [{ n: 2, cin: 24, h: 64, w: 66, cout: 48, ho: 64, wo: 66, groups: 24, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
