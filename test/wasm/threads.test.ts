@@ -180,6 +180,8 @@ describe('thread pool', () => {
       // a weight gradient split by input channels whose share has fewer taps (4·4) than output channels
       // (24) while the whole group has more (8·4): gemmDots' choice must not follow the share
       [{ n: 1, cin: 8, h: 160, w: 160, cout: 24, ho: 80, wo: 80, groups: 1, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 }, ALL],
+      // a pointwise conv from 3 channels: dx by rows straight from gemm (no col2im)
+      [{ n: 1, cin: 3, h: 128, w: 120, cout: 64, ho: 128, wo: 120, groups: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 }, ['input']],
       // dx by images (bands of 20 images: DCGAN's first D layer on MNIST, its ∂x being G's gradient)
       [{ n: 45, cin: 1, h: 28, w: 28, cout: 64, ho: 14, wo: 14, groups: 1, kh: 4, kw: 4, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 }, ['forward', 'input']],
       // a 1×1 stride-2 weight gradient with fewer taps per thread (512) than output channels (2048)
