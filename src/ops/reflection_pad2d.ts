@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor.js';
 import { fmt, ShapeError } from '../shape.js';
 import { defineOp } from './op.js';
-import { resultArray } from '../backend.js';
+import { kernels, resultArray } from '../backend.js';
 import { reflection_pad2d_backward } from './reflection_pad2d_backward.js';
 
 export interface ReflectionPad2dAttrs {
@@ -27,10 +27,7 @@ export function reflectPads(op: string, padding: number | number[], h: number, w
   return [l, r, t, b];
 }
 
-/** reflect(i) for i ∈ [−pad, n + pad). */
-export function reflect(i: number, n: number): number {
-  return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
-}
+export { reflect } from '../kernels/reflection_pad2d.js';
 
 export function checkPlanes(op: string, shape: readonly number[]): void {
   if (shape.length !== 3 && shape.length !== 4) throw new ShapeError(`${op}: expected a 3-D or 4-D input [N, C, H, W], got ${fmt(shape)}`);
@@ -45,17 +42,8 @@ export const reflection_pad2d = defineOp({
     const [h, w] = x.shape.slice(-2);
     const [l, r, t, b] = reflectPads('reflection_pad2d', padding, h, w);
     const ho = h + t + b, wo = w + l + r, planes = x.size / (h * w);
-    const out = resultArray(planes * ho * wo), src = x.data; // every element is written below
-    const col = Int32Array.from({ length: wo }, (_, j) => reflect(j - l, w));
-    let o = 0;
-    for (let p = 0; p < planes; p++) {
-      for (let i = 0; i < ho; i++, o += wo) {
-        const row = (p * h + reflect(i - t, h)) * w;
-        out.set(src.subarray(row, row + w), o + l); // the interior: a plain copy of the source row
-        for (let j = 0; j < l; j++) out[o + j] = src[row + col[j]];
-        for (let j = l + w; j < wo; j++) out[o + j] = src[row + col[j]];
-      }
-    }
+    const out = resultArray(planes * ho * wo); // the kernel writes every element
+    kernels().reflection_pad2d(x.data, planes, h, w, l, r, t, b, out);
     return new Tensor(out, [...x.shape.slice(0, -2), ho, wo]);
   },
   backward: (dy, { attrs: { padding } }) => ({ x: reflection_pad2d_backward(dy, { padding }) }),

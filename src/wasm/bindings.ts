@@ -184,6 +184,16 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       });
     },
 
+    // Copies: one thread.
+    reflection_pad2d(x, planes, h, w, l, r, t, b, out) {
+      const outLen = planes * (h + t + b) * (w + l + r);
+      need('reflection_pad2d', 'x', x, planes * h * w);
+      need('reflection_pad2d', 'out', out, outLen);
+      if (outLen === 0) return;
+      const ops = [operand(x, planes * h * w, 'in'), operand(out, outLen, 'out')];
+      marshal(ex, heap, ops, ([px, po]) => ex.reflection_pad2d(px, planes, h, w, l, r, t, b, po));
+    },
+
     // Memory-bound (two passes over dy and x̂, one writing dx): one thread.
     plane_norm_backward(dy, xhat, n, c, s, weight, istd, training, dx, sdy, sdyx) {
       const len = n * c * s;

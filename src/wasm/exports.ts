@@ -62,6 +62,8 @@ export interface WasmExports {
   scratch_alloc(bytes: number): number;
   /** assembly/kernels/layer_grad.ts: same parameters as src/kernels/layer_grad.ts, arrays as byte offsets (p, sf: 0 = absent), accumulate as 0/1. */
   layer_grad(n: number, f: number, p: number, kc: number, sf: number, ks: number, out: number, accumulate: number): void;
+  /** assembly/kernels/reflection_pad2d.ts: same parameters as src/kernels/reflection_pad2d.ts, arrays as byte offsets. */
+  reflection_pad2d(x: number, planes: number, h: number, w: number, l: number, r: number, t: number, b: number, out: number): void;
   /** assembly/scratch.ts: frees every region. */
   scratch_reset(): void;
   /** assembly/scratch.ts: this instance's arena becomes the empty region [ptr, ptr + bytes) (bytes 0: unbounded). */
@@ -90,6 +92,7 @@ export const WASM_FUNCTIONS = {
   max_pool2d_backward: 6,
   spectral_norm_grad: 9,
   layer_grad: 8,
+  reflection_pad2d: 9,
   scratch_alloc: 1,
   scratch_reset: 0,
   scratch_set_base: 2,
