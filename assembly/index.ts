@@ -19,6 +19,7 @@ export { max_pool2d_backward } from './kernels/max_pool2d_backward';
 export { spectral_norm_grad } from './kernels/spectral_norm_grad';
 export { layer_grad } from './kernels/layer_grad';
 export { reflection_pad2d } from './kernels/reflection_pad2d';
+export { reflection_pad2d_backward } from './kernels/reflection_pad2d_backward';
 export { scratch_alloc, scratch_reset, scratch_set_base } from './scratch';
 // bench helper (bench/ceiling.ts), not a Kernels member
 export { ceiling } from './bench/ceiling';

@@ -194,6 +194,15 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       marshal(ex, heap, ops, ([px, po]) => ex.reflection_pad2d(px, planes, h, w, l, r, t, b, po));
     },
 
+    reflection_pad2d_backward(dy, planes, h, w, l, r, t, b, out) {
+      const dyLen = planes * (h + t + b) * (w + l + r);
+      need('reflection_pad2d_backward', 'dy', dy, dyLen);
+      need('reflection_pad2d_backward', 'out', out, planes * h * w);
+      if (planes * h * w === 0) return;
+      const ops = [operand(dy, dyLen, 'in'), operand(out, planes * h * w, 'out')];
+      marshal(ex, heap, ops, ([pd, po]) => ex.reflection_pad2d_backward(pd, planes, h, w, l, r, t, b, po));
+    },
+
     // Memory-bound (two passes over dy and x̂, one writing dx): one thread.
     plane_norm_backward(dy, xhat, n, c, s, weight, istd, training, dx, sdy, sdyx) {
       const len = n * c * s;

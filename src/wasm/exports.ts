@@ -64,6 +64,8 @@ export interface WasmExports {
   layer_grad(n: number, f: number, p: number, kc: number, sf: number, ks: number, out: number, accumulate: number): void;
   /** assembly/kernels/reflection_pad2d.ts: same parameters as src/kernels/reflection_pad2d.ts, arrays as byte offsets. */
   reflection_pad2d(x: number, planes: number, h: number, w: number, l: number, r: number, t: number, b: number, out: number): void;
+  /** assembly/kernels/reflection_pad2d_backward.ts: same parameters as src/kernels/reflection_pad2d_backward.ts, arrays as byte offsets. */
+  reflection_pad2d_backward(dy: number, planes: number, h: number, w: number, l: number, r: number, t: number, b: number, out: number): void;
   /** assembly/scratch.ts: frees every region. */
   scratch_reset(): void;
   /** assembly/scratch.ts: this instance's arena becomes the empty region [ptr, ptr + bytes) (bytes 0: unbounded). */
@@ -93,6 +95,7 @@ export const WASM_FUNCTIONS = {
   spectral_norm_grad: 9,
   layer_grad: 8,
   reflection_pad2d: 9,
+  reflection_pad2d_backward: 9,
   scratch_alloc: 1,
   scratch_reset: 0,
   scratch_set_base: 2,
