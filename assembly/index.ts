@@ -20,6 +20,8 @@ export { spectral_norm_grad } from './kernels/spectral_norm_grad';
 export { layer_grad } from './kernels/layer_grad';
 export { reflection_pad2d } from './kernels/reflection_pad2d';
 export { reflection_pad2d_backward } from './kernels/reflection_pad2d_backward';
+export { upsample_nearest2d } from './kernels/upsample_nearest2d';
+export { upsample_nearest2d_backward } from './kernels/upsample_nearest2d_backward';
 export { scratch_alloc, scratch_reset, scratch_set_base } from './scratch';
 // bench helper (bench/ceiling.ts), not a Kernels member
 export { ceiling } from './bench/ceiling';

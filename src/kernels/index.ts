@@ -11,6 +11,8 @@ import { im2col } from './im2col.js';
 import { layer_grad } from './layer_grad.js';
 import { reflection_pad2d } from './reflection_pad2d.js';
 import { reflection_pad2d_backward } from './reflection_pad2d_backward.js';
+import { upsample_nearest2d } from './upsample_nearest2d.js';
+import { upsample_nearest2d_backward } from './upsample_nearest2d_backward.js';
 import { leaky_relu } from './leaky_relu.js';
 import { relu_mask } from './relu_mask.js';
 import { max_pool2d } from './max_pool2d.js';
@@ -56,9 +58,12 @@ export interface Kernels {
   reflection_pad2d: typeof reflection_pad2d;
   /** Its adjoint (the reflected borders folded back). */
   reflection_pad2d_backward: typeof reflection_pad2d_backward;
+  /** Nearest upsampling by integer factors (the style decoders) and its adjoint (block sums). */
+  upsample_nearest2d: typeof upsample_nearest2d;
+  upsample_nearest2d_backward: typeof upsample_nearest2d_backward;
 }
 
-export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, plane_norm_backward, axpby, add_rows, sum_rows, leaky_relu, relu_mask, max_pool2d, max_pool2d_backward, spectral_norm_grad, layer_grad, reflection_pad2d, reflection_pad2d_backward };
+export const tsKernels: Kernels = { gemm, im2col, col2im, adam, conv, depthwise, power_iteration, plane_norm, plane_norm_backward, axpby, add_rows, sum_rows, leaky_relu, relu_mask, max_pool2d, max_pool2d_backward, spectral_norm_grad, layer_grad, reflection_pad2d, reflection_pad2d_backward, upsample_nearest2d, upsample_nearest2d_backward };
 
 // The WASM twins bound to this contract (src/wasm/bindings.ts); src/node/wasm.ts registers them.
 export { bindWasmKernels } from '../wasm/bindings.js';

@@ -45,6 +45,7 @@ import { sub } from './sub.js';
 import { sum } from './sum.js';
 import { tanh } from './tanh.js';
 import { upsample_nearest2d } from './upsample_nearest2d.js';
+import { upsample_nearest2d_backward } from './upsample_nearest2d_backward.js';
 
 export const ops = {
   abs,
@@ -90,6 +91,7 @@ export const ops = {
   sum,
   tanh,
   upsample_nearest2d,
+  upsample_nearest2d_backward,
 } satisfies Record<string, AnyOp>;
 
 export type OpName = keyof typeof ops;

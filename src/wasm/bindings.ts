@@ -203,6 +203,24 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       marshal(ex, heap, ops, ([pd, po]) => ex.reflection_pad2d_backward(pd, planes, h, w, l, r, t, b, po));
     },
 
+    upsample_nearest2d(x, planes, h, w, sh, sw, out) {
+      const len = planes * h * w;
+      need('upsample_nearest2d', 'x', x, len);
+      need('upsample_nearest2d', 'out', out, len * sh * sw);
+      if (len * sh * sw === 0) return;
+      const ops = [operand(x, len, 'in'), operand(out, len * sh * sw, 'out')];
+      marshal(ex, heap, ops, ([px, po]) => ex.upsample_nearest2d(px, planes, h, w, sh, sw, po));
+    },
+
+    upsample_nearest2d_backward(dy, planes, h, w, sh, sw, out) {
+      const len = planes * h * w;
+      need('upsample_nearest2d_backward', 'dy', dy, len * sh * sw);
+      need('upsample_nearest2d_backward', 'out', out, len);
+      if (len === 0) return;
+      const ops = [operand(dy, len * sh * sw, 'in'), operand(out, len, 'out')];
+      marshal(ex, heap, ops, ([pd, po]) => ex.upsample_nearest2d_backward(pd, planes, h, w, sh, sw, po));
+    },
+
     // Memory-bound (two passes over dy and x̂, one writing dx): one thread.
     plane_norm_backward(dy, xhat, n, c, s, weight, istd, training, dx, sdy, sdyx) {
       const len = n * c * s;

@@ -66,6 +66,10 @@ export interface WasmExports {
   reflection_pad2d(x: number, planes: number, h: number, w: number, l: number, r: number, t: number, b: number, out: number): void;
   /** assembly/kernels/reflection_pad2d_backward.ts: same parameters as src/kernels/reflection_pad2d_backward.ts, arrays as byte offsets. */
   reflection_pad2d_backward(dy: number, planes: number, h: number, w: number, l: number, r: number, t: number, b: number, out: number): void;
+  /** assembly/kernels/upsample_nearest2d.ts: same parameters as src/kernels/upsample_nearest2d.ts, arrays as byte offsets. */
+  upsample_nearest2d(x: number, planes: number, h: number, w: number, sh: number, sw: number, out: number): void;
+  /** assembly/kernels/upsample_nearest2d_backward.ts: same parameters as src/kernels/upsample_nearest2d_backward.ts, arrays as byte offsets. */
+  upsample_nearest2d_backward(dy: number, planes: number, h: number, w: number, sh: number, sw: number, out: number): void;
   /** assembly/scratch.ts: frees every region. */
   scratch_reset(): void;
   /** assembly/scratch.ts: this instance's arena becomes the empty region [ptr, ptr + bytes) (bytes 0: unbounded). */
@@ -96,6 +100,8 @@ export const WASM_FUNCTIONS = {
   layer_grad: 8,
   reflection_pad2d: 9,
   reflection_pad2d_backward: 9,
+  upsample_nearest2d: 7,
+  upsample_nearest2d_backward: 7,
   scratch_alloc: 1,
   scratch_reset: 0,
   scratch_set_base: 2,

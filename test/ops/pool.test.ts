@@ -148,17 +148,32 @@ test('upsample_nearest2d repeats each pixel sh×sw times; gradient sums each blo
   assert.throws(() => F.upsample_nearest2d(x, { scale_factor: 1.5 }), RangeError);
 });
 
-test('upsample_nearest2d without a graph (its direct pass, results poisoned) matches the recorded composite', () => {
+test('upsample_nearest2d and its adjoint (kernels, results poisoned): every element by the definition, with and without a graph', () => {
   const rng = new Rng(11);
   setResultPoison(true);
   try {
-    for (const [shape, sf] of [[[2, 3, 5, 7], [2, 3]], [[1, 2, 1, 1], [3, 1]], [[1, 1, 4, 3], [1, 2]]] as [number[], [number, number]][]) {
-      const x = Tensor.randn(shape, { rng });
+    for (const [shape, sf] of [[[2, 3, 5, 7], [2, 3]], [[1, 2, 1, 1], [3, 1]], [[1, 1, 4, 3], [1, 2]], [[1, 2, 3, 9], [2, 2]]] as [number[], [number, number]][]) {
+      const [n, c, h, w] = shape, [sh, sw] = sf, ho = h * sh, wo = w * sw;
+      const x = Tensor.randn(shape, { rng }), dy = Tensor.randn([n, c, ho, wo], { rng });
+      const want = Float32Array.from({ length: n * c * ho * wo }, (_, k) => {
+        const p = Math.floor(k / (ho * wo)), i = Math.floor((k % (ho * wo)) / wo), j = k % wo;
+        return x.data[(p * h + Math.floor(i / sh)) * w + Math.floor(j / sw)];
+      });
       const direct = noGrad(() => F.upsample_nearest2d(x, { scale_factor: sf }));
-      const recorded = F.upsample_nearest2d(x.detach().requiresGrad_(), { scale_factor: sf });
+      const xr = x.detach().requiresGrad_();
+      const recorded = F.upsample_nearest2d(xr, { scale_factor: sf });
       assert.ok(recorded.requiresGrad && !direct.requiresGrad);
-      assert.deepEqual(direct.shape, recorded.shape);
-      assert.deepEqual([...direct.data], [...recorded.data], `shape ${shape} × ${sf}`);
+      assert.deepEqual([...direct.data], [...want], `shape ${shape} × ${sf}`);
+      assert.deepEqual([...recorded.data], [...want], `shape ${shape} × ${sf} (recorded)`);
+      recorded.backward(dy);
+      // ∂x: the f32 sum of each block, rows then columns
+      const gx = Float32Array.from({ length: n * c * h * w }, (_, k) => {
+        const p = Math.floor(k / (h * w)), y = Math.floor((k % (h * w)) / w), z = k % w;
+        let s = 0;
+        for (let a = 0; a < sh; a++) for (let b = 0; b < sw; b++) s = Math.fround(s + dy.data[(p * ho + y * sh + a) * wo + z * sw + b]);
+        return s;
+      });
+      assert.deepEqual([...xr.grad!.data], [...gx], `∂x shape ${shape} × ${sf}`);
     }
   } finally {
     setResultPoison(false);

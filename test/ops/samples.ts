@@ -78,6 +78,7 @@ export const samples: Record<string, Sample[]> = {
   reflection_pad2d: [{ inputs: { x: r(1, 2, 3, 4) }, attrs: { padding: [2, 1, 0, 2] } }],
   reflection_pad2d_backward: [{ inputs: { dy: r(1, 2, 5, 7) }, attrs: { padding: [2, 1, 0, 2] } }],
   upsample_nearest2d: [{ inputs: { x: r(1, 2, 2, 3) }, attrs: { scale_factor: [2, 3] } }],
+  upsample_nearest2d_backward: [{ inputs: { dy: r(1, 2, 4, 9) }, attrs: { scale_factor: [2, 3] } }],
   batch_norm: [
     { inputs: { x: r(3, 2, 2, 2), weight: r(2), bias: r(2) }, attrs: { training: true } },
     { inputs: { x: r(4, 3), running_mean: r(3), running_var: pos(3), weight: r(3), bias: r(3) }, attrs: { training: true, momentum: 0.1 }, constant: ['running_mean', 'running_var'] },
