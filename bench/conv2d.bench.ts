@@ -100,7 +100,8 @@ export function ganstyleConv2dBackward(c: ConvCase, groups = 1): Runner {
 
 /** The same backward as a model's training step runs it: x, the weight and dy resident, ∂x and ∂w made in a result scope. */
 export function ganstyleConv2dBackwardResident(c: ConvCase): Runner {
-  const [xr, wr, dyr] = Object.values(operands(c, 1)).map((t) => new Tensor(backend.residentCopy(t.data), t.shape));
+  const { x, w, dy } = operands(c, 1);
+  const [xr, wr, dyr] = [x, w, dy].map((t) => new Tensor(backend.residentCopy(t.data), t.shape));
   return {
     run: () => backend.resultScope(() => {
       F.conv_transpose2d(dyr, wr, null, { padding: 1 });

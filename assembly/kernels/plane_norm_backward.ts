@@ -15,8 +15,8 @@ export function plane_norm_backward(
     let a: f64 = 0, b: f64 = 0;
     for (let i = 0; i < n; i++) {
       const off = <usize>i * image + chan;
-      a += planeSums(dy + off, xhat + off, s, false);
-      b += planeSums(dy + off, xhat + off, s, true);
+      a += planeSums(dy + off, xhat + off, s);
+      b += planeDot;
     }
     store<f32>(sdy + (<usize>p << 2), <f32>a);
     store<f32>(sdyx + (<usize>p << 2), <f32>b);
@@ -27,39 +27,39 @@ export function plane_norm_backward(
   }
 }
 
-/** Σ dy (dot = false) or Σ dy·x̂ (true) over the s values of one plane, in the twin's order. */
-function planeSums(dy: usize, xhat: usize, s: i32, dot: bool): f64 {
-  let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, j = 0;
+/** Σ dy·x̂ of the last planeSums call (a second result: one pass over the plane reads dy once). */
+let planeDot: f64 = 0;
+
+/** Σ dy over the s values of one plane, and Σ dy·x̂ into planeDot, each in the twin's order. */
+function planeSums(dy: usize, xhat: usize, s: i32): f64 {
+  let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, d0: f64 = 0, d1: f64 = 0, d2: f64 = 0, d3: f64 = 0, j = 0;
   if (ASC_FEATURE_SIMD) {
-    let v01 = f64x2.splat(0), v23 = v01;
+    let v01 = f64x2.splat(0), v23 = v01, w01 = v01, w23 = v01;
     for (; j + 4 <= s; j += 4) {
-      const q = <usize>j << 2, vd = v128.load(dy + q);
-      let lo = f64x2.promote_low_f32x4(vd), hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(vd, vd, 2, 3, 0, 1));
-      if (dot) {
-        const vh = v128.load(xhat + q);
-        lo = f64x2.mul(lo, f64x2.promote_low_f32x4(vh));
-        hi = f64x2.mul(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(vh, vh, 2, 3, 0, 1)));
-      }
+      const q = <usize>j << 2, vd = v128.load(dy + q), vh = v128.load(xhat + q);
+      const lo = f64x2.promote_low_f32x4(vd), hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(vd, vd, 2, 3, 0, 1));
       v01 = f64x2.add(v01, lo);
       v23 = f64x2.add(v23, hi);
+      w01 = f64x2.add(w01, f64x2.mul(lo, f64x2.promote_low_f32x4(vh)));
+      w23 = f64x2.add(w23, f64x2.mul(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(vh, vh, 2, 3, 0, 1))));
     }
-    s0 = f64x2.extract_lane(v01, 0); s1 = f64x2.extract_lane(v01, 1);
-    s2 = f64x2.extract_lane(v23, 0); s3 = f64x2.extract_lane(v23, 1);
+    s0 = f64x2.extract_lane(v01, 0); s1 = f64x2.extract_lane(v01, 1); s2 = f64x2.extract_lane(v23, 0); s3 = f64x2.extract_lane(v23, 1);
+    d0 = f64x2.extract_lane(w01, 0); d1 = f64x2.extract_lane(w01, 1); d2 = f64x2.extract_lane(w23, 0); d3 = f64x2.extract_lane(w23, 1);
   } else {
     for (; j + 4 <= s; j += 4) {
       const q = <usize>j << 2;
-      let v0 = <f64>load<f32>(dy + q), v1 = <f64>load<f32>(dy + q, 4), v2 = <f64>load<f32>(dy + q, 8), v3 = <f64>load<f32>(dy + q, 12);
-      if (dot) {
-        v0 *= <f64>load<f32>(xhat + q); v1 *= <f64>load<f32>(xhat + q, 4);
-        v2 *= <f64>load<f32>(xhat + q, 8); v3 *= <f64>load<f32>(xhat + q, 12);
-      }
+      const v0 = <f64>load<f32>(dy + q), v1 = <f64>load<f32>(dy + q, 4), v2 = <f64>load<f32>(dy + q, 8), v3 = <f64>load<f32>(dy + q, 12);
       s0 += v0; s1 += v1; s2 += v2; s3 += v3;
+      d0 += v0 * <f64>load<f32>(xhat + q); d1 += v1 * <f64>load<f32>(xhat + q, 4);
+      d2 += v2 * <f64>load<f32>(xhat + q, 8); d3 += v3 * <f64>load<f32>(xhat + q, 12);
     }
   }
   for (; j < s; j++) {
-    const q = <usize>j << 2;
-    s0 += dot ? <f64>load<f32>(dy + q) * <f64>load<f32>(xhat + q) : <f64>load<f32>(dy + q);
+    const q = <usize>j << 2, v = <f64>load<f32>(dy + q);
+    s0 += v;
+    d0 += v * <f64>load<f32>(xhat + q);
   }
+  planeDot = (d0 + d1) + (d2 + d3);
   return (s0 + s1) + (s2 + s3);
 }
 

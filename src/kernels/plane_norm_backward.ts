@@ -10,7 +10,7 @@
 import { runSum } from './plane_norm.js';
 
 /** Σ a[j]·b[j] over j ∈ [start, start + len) in float64 with runSum's four partial sums (a float32 product is exact in float64). */
-export function runDot(a: Float32Array, b: Float32Array, start: number, len: number): number {
+function runDot(a: Float32Array, b: Float32Array, start: number, len: number): number {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, j = start;
   const end = start + len, end4 = start + (len & ~3);
   for (; j < end4; j += 4) {
