@@ -3,9 +3,12 @@
 // in this same process (TensorFlow.js WASM/XNNPACK, onnxruntime-web), at 1 and N threads.
 //
 // The peers are devDependencies, imported dynamically: without them the bench runs ganstyle alone
-// and says why each peer was skipped. Order matters on a small machine: ganstyle first, then every
-// peer at 1 thread, then every peer at N threads (ORT's pool threads spin after their work, and one
-// tfjs backend exists at a time). Rows stream out as they finish (JSON lines, or the table at the end).
+// and says why each peer was skipped. Order: every case at 1 thread, then at N; within a thread count,
+// each case's ganstyle rows and right after them every peer's (a GEMM set at a time), so a ratio
+// compares runs seconds apart, not minutes (these VMs drift between speed phases). One tfjs backend
+// exists at a time and ORT has one pool per module instance, so the peers are opened per thread count;
+// pool threads that spin after their work get a pause to park. Rows stream out as they finish (JSON
+// lines, or the table at the end).
 import * as backend from '../backend.js';
 import { enableRelaxedSimd, registerNodeWasm } from '../node/wasm.js';
 import { relaxedSimdSupported, simdSupported } from '../wasm/loader.js';
@@ -40,7 +43,6 @@ export interface BenchIo {
 }
 
 interface Cases {
-  gemm: BenchCase<GemmCase>[];
   conv: ReturnType<typeof convCases>;
   convBackward: ReturnType<typeof convBackwardCases>;
   gan: ReturnType<typeof ganCase>[];
@@ -58,8 +60,8 @@ function gemmSets(quick: boolean): [readonly GemmShape[], readonly Variant[]][] 
   return [[GEMM_SQUARE.filter((s) => s.m < 512), ['NN']], [GEMM_SQUARE.filter((s) => s.m >= 512), VARIANTS], [GEMM_MLP_GAN, MLP_VARIANTS]];
 }
 
-function gemmCases(quick: boolean): BenchCase<GemmCase>[] {
-  return gemmSets(quick).flatMap(([shapes, variants]) =>
+function gemmCases(sets: [readonly GemmShape[], readonly Variant[]][]): BenchCase<GemmCase>[] {
+  return sets.flatMap(([shapes, variants]) =>
     shapes.flatMap((s) =>
       variants.map((v) => {
         const c: GemmCase = { m: s.m, n: s.n, k: s.k, transA: v[0] === 'T', transB: v[1] === 'T' };
@@ -75,6 +77,35 @@ async function openPeer(kind: PeerKind, threads: number): Promise<Peer> {
   if (kind === 'tfjs') return (await import('../../bench/peers/tfjs.js')).openTfjs(threads);
   return (await import('../../bench/peers/ort.js')).openOrt(threads);
 }
+
+/**
+ * Opens every peer not yet skipped at `threads`: a missing package skips it for good (the peers are
+ * devDependencies), any other failure at this thread count only.
+ */
+async function openPeers(threads: number, skipped: Set<PeerKind>, json: boolean, io: BenchIo, note: (line: string) => void): Promise<Peer[]> {
+  const peers: Peer[] = [];
+  for (const kind of ['tfjs', 'ort'] as PeerKind[]) {
+    if (skipped.has(kind)) continue;
+    try {
+      const peer = await quietStdout(json, () => openPeer(kind, threads));
+      if (peer.threads !== threads) note(`${peer.backend} reports ${peer.threads} thread(s) when asked for ${threads}; its rows say ${peer.threads}`);
+      peers.push(peer);
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0];
+      const absent = /Cannot find (module|package) '([^']+)'/.exec(msg);
+      if (absent !== null) {
+        skipped.add(kind);
+        note(`skipped ${PEER_LABEL[kind]}: ${absent[2]} is not installed (the peers are devDependencies: npm install -D ${PEER_PACKAGES})`);
+      } else {
+        note(`skipped ${PEER_LABEL[kind]} at ${threads} thread(s): ${msg}`);
+      }
+    }
+  }
+  if (peers.length > 0) io.note(`  peers: ${peers.map((p) => `${p.backend}/${p.threads}`).join(', ')}`);
+  return peers;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const PEER_PACKAGES = '@tensorflow/tfjs @tensorflow/tfjs-core @tensorflow/tfjs-backend-wasm onnxruntime-web';
 const PEER_LABEL: Record<PeerKind, string> = { tfjs: 'tfjs-wasm (@tensorflow/tfjs-backend-wasm)', ort: 'ort-wasm (onnxruntime-web)' };
@@ -106,7 +137,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
   const want = (name: (typeof BENCH_NAMES)[number]) => opts.only === undefined || opts.only.includes(name);
   const pick = <T>(name: (typeof BENCH_NAMES)[number], make: () => T[]): T[] => (want(name) ? make() : []);
   const cases: Cases = {
-    gemm: pick('gemm', () => gemmCases(opts.quick)), conv: pick('conv2d', () => convCases(opts.quick)),
+    conv: pick('conv2d', () => convCases(opts.quick)),
     convBackward: pick('conv2d', () => convBackwardCases(opts.quick)), gan: pick('gan_step', () => [ganCase(opts.quick)]),
     vgg: pick('vgg_fwd_bwd', () => vggCases(opts.quick)), fast: pick('fast_style', () => fastCases(opts.quick)),
   };
@@ -126,94 +157,80 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     emit({ name: 'ceiling', shape: `f32x4 relaxed_madd, ${fma.chains} chains x 1e6`, backend: 'wasm-relaxed', threads: 1, ms: (8 * fma.chains * 1e6) / fma.gflops / 1e6, gflops: fma.gflops });
   }
 
-  // ganstyle.
+  // Case by case (a GEMM set at a time): ganstyle's rows, then every peer's at the same thread count —
+  // a VM's speed drifts over minutes, and ratios of rows measured far apart would carry the drift.
   const label = `ganstyle-wasm-${simd ? 'simd' : 'scalar'}`;
   backend.useBackend('wasm');
+  const skipped = new Set<PeerKind>();
   for (const threads of threadCounts) {
     backend.setNumThreads(threads);
-    io.note(`ganstyle, ${threads} thread${threads > 1 ? 's' : ''}…`);
-    for (const [shapes, variants] of want('gemm') ? gemmSets(opts.quick) : []) {
-      const gemmBackend: GemmBenchBackend = simd ? 'wasm-simd' : 'wasm-scalar';
-      // The active backend's kernels (the pool's, which setNumThreads made) on operands in its memory, as
-      // the peers' tensors live in their WASM heaps; the relaxed row (its own build) copies them.
-      const gemmBackends: GemmBenchBackend[] = threads === 1 && relaxed ? [gemmBackend, 'wasm-relaxed'] : [gemmBackend];
-      const gemmRows = await runGemmBench({
-        shapes, variants, backends: gemmBackends, time: opts.quick ? 0 : 500, log: () => {}, kernels: { [gemmBackend]: backend.kernels() }, allocate: backend.allocate,
-        adjacentCeilingMs: opts.quick ? 0 : 300,
-      });
-      for (const r of gemmRows) emit({ name: r.name, shape: r.shape, backend: r.backend, threads, ms: r.ms, gflops: r.gflops, ceiling: r.ceiling });
+    io.note(`${threads} thread${threads > 1 ? 's' : ''}: ganstyle${opts.peers ? ', then each peer, case by case' : ''}…`);
+    const peers = opts.peers ? await openPeers(threads, skipped, opts.json, io, note) : [];
+    // A peer failing one case is noted; the bench goes on. Pool threads that spin after their work
+    // (ORT's: ≈ 20 ms) are given 100 ms to park before the next measurement.
+    const attempt = async <P>(peer: Peer, c: BenchCase<P>, make: (p: P) => Promise<Runner | null>): Promise<BenchRow | null | 'failed'> => {
+      try {
+        return await quietStdout(opts.json, () => runCase(c, peer.backend, peer.threads, opts.quick, make));
+      } catch (e) {
+        note(`${peer.backend}/${peer.threads}: ${c.name} ${c.shape} failed: ${(e as Error).message.split('\n')[0]}`);
+        return 'failed';
+      } finally {
+        if (threads > 1) await sleep(100);
+      }
+    };
+    try {
+      for (const [shapes, variants] of want('gemm') ? gemmSets(opts.quick) : []) {
+        const gemmBackend: GemmBenchBackend = simd ? 'wasm-simd' : 'wasm-scalar';
+        // The active backend's kernels (the pool's, which setNumThreads made) on operands in its memory, as
+        // the peers' tensors live in their WASM heaps; the relaxed row (its own build) copies them.
+        const gemmBackends: GemmBenchBackend[] = threads === 1 && relaxed ? [gemmBackend, 'wasm-relaxed'] : [gemmBackend];
+        const gemmRows = await runGemmBench({
+          shapes, variants, backends: gemmBackends, time: opts.quick ? 0 : 500, log: () => {}, kernels: { [gemmBackend]: backend.kernels() }, allocate: backend.allocate,
+          adjacentCeilingMs: opts.quick ? 0 : 300,
+        });
+        for (const r of gemmRows) emit({ name: r.name, shape: r.shape, backend: r.backend, threads, ms: r.ms, gflops: r.gflops, ceiling: r.ceiling });
+        for (const peer of peers) for (const c of gemmCases([[shapes, variants]])) emit(await attempt(peer, c, (p) => peer.gemm(p)));
+      }
+      for (const c of cases.conv) {
+        emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));
+        emit(await runCase(c, `${label}-resident`, threads, opts.quick, ganstyleConvResident));
+        for (const peer of peers) emit(await attempt(peer, c, (p) => peer.conv2d(p)));
+      }
+      // the backward (∂x + ∂w; no peer has one here: backwardVsPeerForward sets it beside their forward)
+      for (const c of cases.convBackward) {
+        emit(await runCase(c, label, threads, opts.quick, ganstyleConv2dBackward));
+        emit(await runCase(c, `${label}-resident`, threads, opts.quick, ganstyleConv2dBackwardResident));
+      }
+      for (const c of cases.gan) {
+        emit(await runCase(c, label, threads, opts.quick, ganstyleGanStep));
+        for (const peer of peers) {
+          const gan = await attempt(peer, c, (b) => peer.ganStep(b));
+          if (gan === null) lacks(peer.backend, c.name, peer.missing('training'));
+          emit(gan);
+        }
+      }
+      for (const c of cases.vgg) {
+        emit(await runCase(c, label, threads, opts.quick, ganstyleVggTrain));
+        for (const peer of peers) {
+          const r = await attempt(peer, c, (p) => peer.vggTrain(p.vgg, p.weightGrads));
+          if (r === null) lacks(peer.backend, `${c.name} (${c.shape.split(' ').at(-1)})`, peer.missing(c.params.weightGrads ? 'vgg-weight-grads' : 'training'));
+          emit(r);
+        }
+      }
+      for (const c of cases.fast) {
+        emit(await runCase(c, label, threads, opts.quick, ganstyleFast));
+        // Engstrom's fast-style network the way ml5 runs it (tfjs only: ORT has no such graph here).
+        for (const peer of peers.filter((x) => x.backend.startsWith('tfjs'))) {
+          const { tfjsFastStyle } = await import('../../bench/peers/tfjs.js');
+          emit(await attempt(peer, c, (p) => Promise.resolve(tfjsFastStyle(p))));
+        }
+      }
+      for (const c of stylize.cases) emit(await runCase(c, label, threads, opts.quick, (p) => ganstyleStylize(p, (m) => note(`stylize ${p.size}x${p.size} ${label}/${threads}: ${m}`))));
+    } finally {
+      for (const peer of peers) await peer.close();
     }
-    for (const c of cases.conv) {
-      emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));
-      emit(await runCase(c, `${label}-resident`, threads, opts.quick, ganstyleConvResident));
-    }
-    // the backward (∂x + ∂w; no peer has one here: backwardVsPeerForward sets it beside their forward)
-    for (const c of cases.convBackward) {
-      emit(await runCase(c, label, threads, opts.quick, ganstyleConv2dBackward));
-      emit(await runCase(c, `${label}-resident`, threads, opts.quick, ganstyleConv2dBackwardResident));
-    }
-    for (const c of cases.gan) emit(await runCase(c, label, threads, opts.quick, ganstyleGanStep));
-    for (const c of cases.vgg) emit(await runCase(c, label, threads, opts.quick, ganstyleVggTrain));
-    for (const c of cases.fast) emit(await runCase(c, label, threads, opts.quick, ganstyleFast));
-    for (const c of stylize.cases) emit(await runCase(c, label, threads, opts.quick, (p) => ganstyleStylize(p, (m) => note(`stylize ${p.size}x${p.size} ${label}/${threads}: ${m}`))));
   }
   backend.setNumThreads(1);
-
-  // Peers: all at 1 thread, then all at N.
-  const skipped = new Set<PeerKind>();
-  for (const threads of opts.peers ? threadCounts : []) {
-    for (const kind of ['tfjs', 'ort'] as PeerKind[]) {
-      if (skipped.has(kind)) continue;
-      io.note(`${PEER_LABEL[kind]}, ${threads} thread${threads > 1 ? 's' : ''}…`);
-      let peer: Peer;
-      try {
-        peer = await quietStdout(opts.json, () => openPeer(kind, threads));
-      } catch (e) {
-        const msg = (e as Error).message.split('\n')[0];
-        const absent = /Cannot find (module|package) '([^']+)'/.exec(msg);
-        if (absent !== null) {
-          skipped.add(kind);
-          note(`skipped ${PEER_LABEL[kind]}: ${absent[2]} is not installed (the peers are devDependencies: npm install -D ${PEER_PACKAGES})`);
-        } else {
-          note(`skipped ${PEER_LABEL[kind]} at ${threads} thread(s): ${msg}`);
-        }
-        continue;
-      }
-      try {
-        if (peer.threads !== threads) note(`${peer.backend} reports ${peer.threads} thread(s) when asked for ${threads}; its rows say ${peer.threads}`);
-        // A peer failing one case is noted; the bench goes on.
-        const attempt = async <P>(c: BenchCase<P>, make: (p: P) => Promise<Runner | null>): Promise<BenchRow | null | 'failed'> => {
-          try {
-            return await runCase(c, peer.backend, peer.threads, opts.quick, make);
-          } catch (e) {
-            note(`${peer.backend}/${peer.threads}: ${c.name} ${c.shape} failed: ${(e as Error).message.split('\n')[0]}`);
-            return 'failed';
-          }
-        };
-        await quietStdout(opts.json, async () => {
-          for (const c of cases.gemm) emit(await attempt(c, (p) => peer.gemm(p)));
-          for (const c of cases.conv) emit(await attempt(c, (p) => peer.conv2d(p)));
-          for (const c of cases.gan) {
-            const gan = await attempt(c, (b) => peer.ganStep(b));
-            if (gan === null) lacks(peer.backend, c.name, peer.missing('training'));
-            emit(gan);
-          }
-          for (const c of cases.vgg) {
-            const r = await attempt(c, (p) => peer.vggTrain(p.vgg, p.weightGrads));
-            if (r === null) lacks(peer.backend, `${c.name} (${c.shape.split(' ').at(-1)})`, peer.missing(c.params.weightGrads ? 'vgg-weight-grads' : 'training'));
-            emit(r);
-          }
-          // Engstrom's fast-style network the way ml5 runs it (tfjs only: ORT has no such graph here).
-          if (kind === 'tfjs') {
-            const { tfjsFastStyle } = await import('../../bench/peers/tfjs.js');
-            for (const c of cases.fast) emit(await attempt(c, (p) => Promise.resolve(tfjsFastStyle(p))));
-          }
-        });
-      } finally {
-        await peer.close();
-      }
-    }
-  }
 
   for (const [key, what] of missing) {
     const [backendName, reason] = [key.slice(0, key.indexOf(': ')), key.slice(key.indexOf(': ') + 2)];
