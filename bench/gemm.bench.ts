@@ -14,7 +14,7 @@ import type { WasmExports } from '../src/wasm/exports.js';
 import type { WasmTarget } from '../src/wasm/loader.js';
 import { marshal, operand } from '../src/wasm/scratch.js';
 import { clockMs, measureCeiling, type Clock } from './ceiling.js';
-import type { BenchRow } from './report.js';
+import type { BenchRow, GemmCase, Runner } from './report.js';
 import { GEMM_SHAPES, VARIANTS, gemmFlops, type GemmShape, type Variant } from './shapes.js';
 
 export type GemmBenchBackend = 'wasm-simd' | 'wasm-scalar' | 'wasm-relaxed' | 'ts';
@@ -56,7 +56,7 @@ const BACKEND_LABEL: Record<GemmBenchBackend, string> = {
 
 const TARGET: Record<Exclude<GemmBenchBackend, 'ts'>, WasmTarget> = { 'wasm-simd': 'release', 'wasm-scalar': 'scalar', 'wasm-relaxed': 'relaxed' };
 
-const wasmOf = (b: GemmBenchBackend): WasmExports | undefined =>
+export const wasmOf = (b: GemmBenchBackend): WasmExports | undefined =>
   b === 'ts' ? undefined : loadNodeWasm(TARGET[b]);
 
 function makeCase(s: GemmShape, v: Variant, allocate: (n: number) => Float32Array = (n) => new Float32Array(n)) {
@@ -73,6 +73,13 @@ type Case = ReturnType<typeof makeCase>;
 
 const call = (k: Kernels, s: GemmShape, g: Case) =>
   k.gemm(s.m, s.n, s.k, g.a, g.lda, g.transA, g.b, g.ldb, g.transB, g.c, s.n, false);
+
+/** A Runner (bench/report.ts) of `kernels`' gemm on one case, its operands made by `allocate` (resident in a pool's memory, or plain arrays). */
+export function gemmRunner(c: GemmCase, kernels: Kernels, allocate?: (n: number) => Float32Array): Runner {
+  const s: GemmShape = { name: '', m: c.m, n: c.n, k: c.k };
+  const g = makeCase(s, `${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}` as Variant, allocate);
+  return { run: () => call(kernels, s, g), dispose: () => {} };
+}
 
 /** V8 runs WASM in its baseline tier first: run every variant until the optimizing tier takes over. */
 function warmUp(k: Kernels, ms: number): void {

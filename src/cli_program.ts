@@ -303,8 +303,9 @@ program
   .option('--quick', 'tiny shapes, one timed call each (a smoke run)', false)
   .option('--no-peers', 'ganstyle and the ceiling only')
   .option('--only <list>', 'only these benchmarks, comma list of gemm, conv2d, gan_step, vgg_fwd_bwd, fast_style, stylize', (v) => v.split(','))
+  .option('--rounds <n>', 'time each case\'s backends in turn n times; a row is its backend\'s fastest round (--quick: 1)', int('--rounds', 1), 2)
   .description('GEMM, VGG conv2d, an MLP-GAN step and VGG forward+backward: ms, GFLOP/s, ratio to the in-process WASM SIMD ceiling and to TF.js-WASM / onnxruntime-web')
-  .action(async (opts: { json: boolean; threads: number; quick: boolean; peers: boolean; only?: string[] }) => {
+  .action(async (opts: { json: boolean; threads: number; quick: boolean; peers: boolean; only?: string[]; rounds: number }) => {
     const { runBench } = await import('./commands/bench.js');
     await runBench(opts, { out: (l) => process.stdout.write(l + '\n'), note: (l) => process.stderr.write(l + '\n') });
   });

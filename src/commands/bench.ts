@@ -4,22 +4,23 @@
 //
 // The peers are devDependencies, imported dynamically: without them the bench runs ganstyle alone
 // and says why each peer was skipped. Order: every case at 1 thread, then at N; within a thread count,
-// each case's ganstyle rows and right after them every peer's (a GEMM set at a time), so a ratio
-// compares runs seconds apart, not minutes (these VMs drift between speed phases). One tfjs backend
-// exists at a time and ORT has one pool per module instance, so the peers are opened per thread count;
-// pool threads that spin after their work get a pause to park. Rows stream out as they finish (JSON
-// lines, or the table at the end).
+// case by case, ganstyle's runners and every peer's timed in turn for `rounds` rounds (alternate()),
+// each row its backend's fastest round — these VMs drift between speed phases over minutes, and rows
+// timed far apart would carry the drift into their ratios. One tfjs backend exists at a time and ORT
+// has one pool per module instance, so the peers are opened per thread count. Rows come out case by
+// case (JSON lines, or the table at the end).
 import * as backend from '../backend.js';
 import { enableRelaxedSimd, registerNodeWasm } from '../node/wasm.js';
 import { relaxedSimdSupported, simdSupported } from '../wasm/loader.js';
 import { measureCeiling } from '../../bench/ceiling.js';
-import { runGemmBench, type GemmBenchBackend } from '../../bench/gemm.bench.js';
+import { gemmRunner, wasmOf } from '../../bench/gemm.bench.js';
+import { bindWasmKernels } from '../wasm/bindings.js';
 import { GEMM_SQUARE, GEMM_MLP_GAN, VARIANTS, type GemmShape, type Variant } from '../../bench/shapes.js';
 import { backwardVsPeerForward, convBackwardCases, convCases, ganstyleConv2d, ganstyleConv2dBackward, ganstyleConv2dBackwardResident, ganstyleConvResident } from '../../bench/conv2d.bench.js';
-import { ganCase, ganstyleGanStep, ganstyleVggTrain, vggCases } from '../../bench/step.bench.js';
-import { fastCases, ganstyleFast, msPerMegapixel } from '../../bench/fast.bench.js';
+import { ganCase, ganstyleGanStep, ganstyleVggTrain, vggCases, type VggTrainParams } from '../../bench/step.bench.js';
+import { fastCases, ganstyleFast, msPerMegapixel, type FastCase } from '../../bench/fast.bench.js';
 import { ganstyleStylize, stylizeCases } from '../../bench/stylize.bench.js';
-import { formatTable, gemmFlops, gemmShape, jsonLine, runCase, type BenchCase, type BenchRow, type GemmCase, type Peer, type Runner } from '../../bench/report.js';
+import { formatTable, gemmFlops, gemmShape, jsonLine, measure, row, type BenchCase, type BenchRow, type ConvCase, type GemmCase, type Peer, type Runner } from '../../bench/report.js';
 
 export interface BenchOptions {
   json: boolean;
@@ -30,6 +31,8 @@ export interface BenchOptions {
   peers: boolean;
   /** Only these benchmarks (BENCH_NAMES); default all. The ceiling is always measured. */
   only?: readonly string[];
+  /** Rounds each case's backends are timed in turn (default 2; --quick: 1); a row is its backend's fastest round. */
+  rounds?: number;
 }
 
 /** The benchmark names `--only` selects from (each row's `name`; conv2d also selects its backward, conv2d_bwd). */
@@ -82,14 +85,14 @@ async function openPeer(kind: PeerKind, threads: number): Promise<Peer> {
  * Opens every peer not yet skipped at `threads`: a missing package skips it for good (the peers are
  * devDependencies), any other failure at this thread count only.
  */
-async function openPeers(threads: number, skipped: Set<PeerKind>, json: boolean, io: BenchIo, note: (line: string) => void): Promise<Peer[]> {
-  const peers: Peer[] = [];
+async function openPeers(threads: number, skipped: Set<PeerKind>, json: boolean, io: BenchIo, note: (line: string) => void): Promise<{ kind: PeerKind; peer: Peer }[]> {
+  const peers: { kind: PeerKind; peer: Peer }[] = [];
   for (const kind of ['tfjs', 'ort'] as PeerKind[]) {
     if (skipped.has(kind)) continue;
     try {
       const peer = await quietStdout(json, () => openPeer(kind, threads));
       if (peer.threads !== threads) note(`${peer.backend} reports ${peer.threads} thread(s) when asked for ${threads}; its rows say ${peer.threads}`);
-      peers.push(peer);
+      peers.push({ kind, peer });
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
       const absent = /Cannot find (module|package) '([^']+)'/.exec(msg);
@@ -101,7 +104,7 @@ async function openPeers(threads: number, skipped: Set<PeerKind>, json: boolean,
       }
     }
   }
-  if (peers.length > 0) io.note(`  peers: ${peers.map((p) => `${p.backend}/${p.threads}`).join(', ')}`);
+  if (peers.length > 0) io.note(`  peers: ${peers.map(({ peer }) => `${peer.backend}/${peer.threads}`).join(', ')}`);
   return peers;
 }
 
@@ -124,8 +127,8 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     const key = `${backend}: ${reason ?? 'not supported'}`;
     missing.set(key, (missing.get(key) ?? new Set()).add(what));
   };
-  const emit = (r: BenchRow | null | 'failed') => {
-    if (r === null || r === 'failed') return;
+  const emit = (r: BenchRow | null) => {
+    if (r === null) return;
     rows.push(r);
     if (opts.json) io.out(jsonLine(r));
     else io.note(`  ${r.name} ${r.shape} ${r.backend}/${r.threads}: ${r.ms.toFixed(2)} ms, ${r.gflops.toFixed(2)} GFLOP/s`);
@@ -157,77 +160,57 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     emit({ name: 'ceiling', shape: `f32x4 relaxed_madd, ${fma.chains} chains x 1e6`, backend: 'wasm-relaxed', threads: 1, ms: (8 * fma.chains * 1e6) / fma.gflops / 1e6, gflops: fma.gflops });
   }
 
-  // Case by case (a GEMM set at a time): ganstyle's rows, then every peer's at the same thread count —
-  // a VM's speed drifts over minutes, and ratios of rows measured far apart would carry the drift.
+  // Case by case: ganstyle's rows and every peer's, timed in turn for `rounds` rounds (A B C A B C …),
+  // each row its backend's fastest round — a VM's speed drifts over minutes, and rows timed far apart
+  // would carry the drift into their ratios.
   const label = `ganstyle-wasm-${simd ? 'simd' : 'scalar'}`;
+  const rounds = opts.quick ? 1 : opts.rounds ?? 2;
   backend.useBackend('wasm');
   const skipped = new Set<PeerKind>();
   for (const threads of threadCounts) {
     backend.setNumThreads(threads);
-    io.note(`${threads} thread${threads > 1 ? 's' : ''}: ganstyle${opts.peers ? ', then each peer, case by case' : ''}…`);
+    io.note(`${threads} thread${threads > 1 ? 's' : ''}: ganstyle${opts.peers ? ' and each peer, case by case' : ''}, ${rounds} round${rounds > 1 ? 's' : ''}…`);
     const peers = opts.peers ? await openPeers(threads, skipped, opts.json, io, note) : [];
-    // A peer failing one case is noted; the bench goes on. Pool threads that spin after their work
-    // (ORT's: ≈ 20 ms) are given 100 ms to park before the next measurement.
-    const attempt = async <P>(peer: Peer, c: BenchCase<P>, make: (p: P) => Promise<Runner | null>): Promise<BenchRow | null | 'failed'> => {
-      try {
-        return await quietStdout(opts.json, () => runCase(c, peer.backend, peer.threads, opts.quick, make));
-      } catch (e) {
-        note(`${peer.backend}/${peer.threads}: ${c.name} ${c.shape} failed: ${(e as Error).message.split('\n')[0]}`);
-        return 'failed';
-      } finally {
-        if (threads > 1) await sleep(100);
-      }
+    const timeCase = async <P>(c: BenchCase<P>, entries: Entry<P>[]) => {
+      for (const r of await quietStdout(opts.json, () => alternate(c, entries, threads, rounds, opts.quick, note))) emit(r);
     };
+    const peerEntries = <P>(make: (peer: Peer, kind: PeerKind) => ((p: P) => Promise<Runner | null>) | undefined, what?: (c: BenchCase<P>, peer: Peer) => void): Entry<P>[] =>
+      peers.flatMap(({ peer, kind }) => {
+        const m = make(peer, kind);
+        return m === undefined ? [] : [{ backend: peer.backend, peer, make: m, onNull: what === undefined ? undefined : (c: BenchCase<P>) => what(c, peer) }];
+      });
     try {
-      for (const [shapes, variants] of want('gemm') ? gemmSets(opts.quick) : []) {
-        const gemmBackend: GemmBenchBackend = simd ? 'wasm-simd' : 'wasm-scalar';
-        // The active backend's kernels (the pool's, which setNumThreads made) on operands in its memory, as
-        // the peers' tensors live in their WASM heaps; the relaxed row (its own build) copies them.
-        const gemmBackends: GemmBenchBackend[] = threads === 1 && relaxed ? [gemmBackend, 'wasm-relaxed'] : [gemmBackend];
-        const gemmRows = await runGemmBench({
-          shapes, variants, backends: gemmBackends, time: opts.quick ? 0 : 500, log: () => {}, kernels: { [gemmBackend]: backend.kernels() }, allocate: backend.allocate,
-          adjacentCeilingMs: opts.quick ? 0 : 300,
-        });
-        for (const r of gemmRows) emit({ name: r.name, shape: r.shape, backend: r.backend, threads, ms: r.ms, gflops: r.gflops, ceiling: r.ceiling });
-        for (const peer of peers) for (const c of gemmCases([[shapes, variants]])) emit(await attempt(peer, c, (p) => peer.gemm(p)));
+      for (const c of want('gemm') ? gemmCases(gemmSets(opts.quick)) : []) {
+        // The pool's kernels on operands in its memory (as the peers' tensors live in their WASM heaps),
+        // each row's ceiling re-measured right before it; the relaxed build (its own memory) copies them.
+        const entries: Entry<GemmCase>[] = [{ backend: label, make: (p) => gemmRunner(p, backend.kernels(), backend.allocate), ceilingMs: opts.quick || !simd ? 0 : 300 }];
+        if (threads === 1 && relaxed) entries.push({ backend: 'ganstyle-wasm-relaxed', make: (p) => gemmRunner(p, bindWasmKernels(wasmOf('wasm-relaxed')!)), ceilingMs: opts.quick || !simd ? 0 : 300 });
+        await timeCase(c, [...entries, ...peerEntries<GemmCase>((peer) => (p) => peer.gemm(p))]);
       }
       for (const c of cases.conv) {
-        emit(await runCase(c, label, threads, opts.quick, ganstyleConv2d));
-        emit(await runCase(c, `${label}-resident`, threads, opts.quick, ganstyleConvResident));
-        for (const peer of peers) emit(await attempt(peer, c, (p) => peer.conv2d(p)));
+        await timeCase(c, [{ backend: label, make: ganstyleConv2d }, { backend: `${label}-resident`, make: ganstyleConvResident }, ...peerEntries<ConvCase>((peer) => (p) => peer.conv2d(p))]);
       }
       // the backward (∂x + ∂w; no peer has one here: backwardVsPeerForward sets it beside their forward)
       for (const c of cases.convBackward) {
-        emit(await runCase(c, label, threads, opts.quick, ganstyleConv2dBackward));
-        emit(await runCase(c, `${label}-resident`, threads, opts.quick, ganstyleConv2dBackwardResident));
+        await timeCase(c, [{ backend: label, make: ganstyleConv2dBackward }, { backend: `${label}-resident`, make: ganstyleConv2dBackwardResident }]);
       }
       for (const c of cases.gan) {
-        emit(await runCase(c, label, threads, opts.quick, ganstyleGanStep));
-        for (const peer of peers) {
-          const gan = await attempt(peer, c, (b) => peer.ganStep(b));
-          if (gan === null) lacks(peer.backend, c.name, peer.missing('training'));
-          emit(gan);
-        }
+        await timeCase(c, [{ backend: label, make: ganstyleGanStep }, ...peerEntries<number>((peer) => (b) => peer.ganStep(b), (k, peer) => lacks(peer.backend, k.name, peer.missing('training')))]);
       }
       for (const c of cases.vgg) {
-        emit(await runCase(c, label, threads, opts.quick, ganstyleVggTrain));
-        for (const peer of peers) {
-          const r = await attempt(peer, c, (p) => peer.vggTrain(p.vgg, p.weightGrads));
-          if (r === null) lacks(peer.backend, `${c.name} (${c.shape.split(' ').at(-1)})`, peer.missing(c.params.weightGrads ? 'vgg-weight-grads' : 'training'));
-          emit(r);
-        }
+        await timeCase(c, [{ backend: label, make: ganstyleVggTrain }, ...peerEntries<VggTrainParams>((peer) => (p) => peer.vggTrain(p.vgg, p.weightGrads),
+          (k, peer) => lacks(peer.backend, `${k.name} (${k.shape.split(' ').at(-1)})`, peer.missing(k.params.weightGrads ? 'vgg-weight-grads' : 'training')))]);
       }
+      // Engstrom's fast-style network the way ml5 runs it (tfjs only: ORT has no such graph here).
+      const { tfjsFastStyle } = cases.fast.length > 0 && peers.some((x) => x.kind === 'tfjs') ? await import('../../bench/peers/tfjs.js') : { tfjsFastStyle: undefined };
       for (const c of cases.fast) {
-        emit(await runCase(c, label, threads, opts.quick, ganstyleFast));
-        // Engstrom's fast-style network the way ml5 runs it (tfjs only: ORT has no such graph here).
-        for (const peer of peers.filter((x) => x.backend.startsWith('tfjs'))) {
-          const { tfjsFastStyle } = await import('../../bench/peers/tfjs.js');
-          emit(await attempt(peer, c, (p) => Promise.resolve(tfjsFastStyle(p))));
-        }
+        await timeCase(c, [{ backend: label, make: ganstyleFast }, ...peerEntries<FastCase>((_, kind) => (kind === 'tfjs' && tfjsFastStyle ? (p) => Promise.resolve(tfjsFastStyle(p)) : undefined))]);
       }
-      for (const c of stylize.cases) emit(await runCase(c, label, threads, opts.quick, (p) => ganstyleStylize(p, (m) => note(`stylize ${p.size}x${p.size} ${label}/${threads}: ${m}`))));
+      for (const c of stylize.cases) {
+        await timeCase(c, [{ backend: label, make: (p) => ganstyleStylize(p, (m) => note(`stylize ${p.size}x${p.size} ${label}/${threads}: ${m}`)), rounds: 1 }]);
+      }
     } finally {
-      for (const peer of peers) await peer.close();
+      for (const { peer } of peers) await peer.close();
     }
   }
   backend.setNumThreads(1);
@@ -247,6 +230,73 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
     for (const n of notes) io.out(`note: ${n}`);
   }
   return rows;
+}
+
+/** One backend's runner of a case for alternate(): ganstyle's (errors propagate) or a peer's (failures are noted, the bench goes on). */
+export interface Entry<P> {
+  backend: string;
+  make: (p: P) => Runner | null | Promise<Runner | null>;
+  /** A peer: its reported thread count labels the row. */
+  peer?: Peer;
+  /** Re-measure the SIMD ceiling for this many ms right before each timing (the row keeps its fastest round's). */
+  ceilingMs?: number;
+  /** make gave null: the backend cannot run this case. */
+  onNull?: (c: BenchCase<P>) => void;
+  /** At most this many rounds (one for the long stylize rows). */
+  rounds?: number;
+}
+
+/**
+ * Makes every entry's runner, then times them in turn `rounds` times (A B C A B C …); each entry's row
+ * is its fastest round's median, so every backend gets its best phase of the machine, not whichever
+ * it happened to run in. Peer timings at > 1 thread are followed by 100 ms for their spinning pool
+ * threads to park (ORT's spin ≈ 20 ms after a run). null rows: the backend cannot run the case or failed.
+ */
+export async function alternate<P>(c: BenchCase<P>, entries: Entry<P>[], threads: number, rounds: number, quick: boolean, note: (line: string) => void): Promise<(BenchRow | null)[]> {
+  const failed = (e: Entry<P>, err: unknown): null => {
+    if (e.peer === undefined) throw err;
+    note(`${e.backend}/${e.peer.threads}: ${c.name} ${c.shape} failed: ${(err as Error).message.split('\n')[0]}`);
+    return null;
+  };
+  const runners: (Runner | null)[] = [];
+  const best: ({ ms: number; ceiling?: number } | null)[] = entries.map(() => null);
+  try {
+    for (const e of entries) {
+      let r: Runner | null = null;
+      try {
+        r = await e.make(c.params);
+        if (r === null) e.onNull?.(c);
+      } catch (err) {
+        failed(e, err);
+      }
+      runners.push(r);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, e] of entries.entries()) {
+        const r = runners[i];
+        if (r === null || round >= (e.rounds ?? rounds)) continue;
+        try {
+          const ceiling = e.ceilingMs ? measureCeiling({ timeMs: e.ceilingMs, warmUpMs: 0 }).gflops : undefined;
+          const ms = await measure(`${c.name} ${c.shape} ${e.backend}/${e.peer?.threads ?? threads}`, () => r.run(), quick);
+          if (best[i] === null || ms < best[i]!.ms) best[i] = { ms, ceiling };
+        } catch (err) {
+          best[i] = failed(e, err);
+          r.dispose();
+          runners[i] = null;
+        } finally {
+          if (e.peer !== undefined && threads > 1) await sleep(100);
+        }
+      }
+    }
+  } finally {
+    for (const r of runners) r?.dispose();
+  }
+  return entries.map((e, i) => {
+    const b = best[i];
+    if (b === null) return null;
+    const r = row(c.name, c.shape, e.backend, e.peer?.threads ?? threads, b.ms, c.flops);
+    return b.ceiling === undefined ? r : { ...r, ceiling: b.ceiling };
+  });
 }
 
 function relaxedAvailable(): boolean {
