@@ -31,14 +31,6 @@ export interface GemmBenchOptions {
   clock?: Clock;
   /** Progress/report lines (default console.log; pass () => {} for silence). */
   log?: (line: string) => void;
-  /** Kernels to time instead of a fresh binding of a backend (e.g. the thread pool's: backend.kernels() after setNumThreads). */
-  kernels?: Partial<Record<GemmBenchBackend, Kernels>>;
-  /** Re-measure the SIMD ceiling for this many ms right before each row (its ratio then compares
-   *  with the machine's speed of that moment; default 0: the one measured at the start). */
-  adjacentCeilingMs?: number;
-  /** Where the operands live (default plain arrays: every call copies them in and C out); backend.allocate
-   *  puts them in the pool's memory, as a peer's tensors live in its WASM heap. */
-  allocate?: (n: number) => Float32Array;
 }
 
 export interface GemmBenchRow extends BenchRow {
@@ -117,7 +109,7 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
   const backends = opts.backends ?? ['wasm-simd', 'wasm-scalar', 'ts'];
   const time = opts.time ?? 500, tsMaxFlops = opts.tsMaxFlops ?? 2 * 512 ** 3, clock = opts.clock ?? 'wall';
   now = clockMs(clock);
-  const kernels = new Map(backends.map((b) => [b, b === 'ts' ? tsKernels : opts.kernels?.[b] ?? bindWasmKernels(wasmOf(b)!)] as const));
+  const kernels = new Map(backends.map((b) => [b, b === 'ts' ? tsKernels : bindWasmKernels(wasmOf(b)!)] as const));
   for (const [b, k] of kernels) warmUp(k, b === 'ts' ? 200 : 1500);
   const ceiling = measureCeiling({ timeMs: 1000, clock }).gflops;
   log(`SIMD ceiling (f32x4 mul+add chains, 1 thread, ${clock} clock): ${ceiling.toFixed(1)} GFLOP/s`);
@@ -126,11 +118,10 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
   for (const s of shapes) {
     const flops = gemmFlops(s);
     for (const v of variants) {
-      const g = makeCase(s, v, opts.allocate);
+      const g = makeCase(s, v);
       for (const [backend, k] of kernels) {
         if (backend === 'ts' && flops > tsMaxFlops) continue;
         const heavy = flops / (backend === 'ts' ? 1e9 : backend === 'wasm-scalar' ? 5e9 : 4e10) > 0.05;
-        const rowCeiling = opts.adjacentCeilingMs ? measureCeiling({ timeMs: opts.adjacentCeilingMs, clock, warmUpMs: 0 }).gflops : ceiling;
         const t = await timeIt(() => call(k, s, g), time, heavy);
         const ex = wasmOf(backend);
         const kernelMs = ex === undefined ? undefined : await residentMs(ex, s, g, time);
@@ -138,7 +129,7 @@ export async function runGemmBench(opts: GemmBenchOptions = {}): Promise<GemmBen
         const row: GemmBenchRow = {
           name: 'gemm', shape: `${s.m}x${s.n}x${s.k} ${v}`, backend: BACKEND_LABEL[backend], threads: 1,
           ms: t.median, gflops: flops / t.median / 1e6, layer: s.name, msBest: t.best, gflopsBest, kernelMs,
-          ceilingRatio: gflopsBest / rowCeiling, ceiling: rowCeiling,
+          ceilingRatio: gflopsBest / ceiling, ceiling,
         };
         rows.push(row);
         log(`${row.shape.padEnd(16)} ${row.backend.padEnd(21)} ${t.median.toFixed(3).padStart(9)} / ${t.best.toFixed(3).padStart(8)}` +
