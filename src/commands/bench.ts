@@ -183,8 +183,9 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
       for (const c of want('gemm') ? gemmCases(gemmSets(opts.quick)) : []) {
         // The pool's kernels on operands in its memory (as the peers' tensors live in their WASM heaps),
         // each row's ceiling re-measured right before it; the relaxed build (its own memory) copies them.
-        const entries: Entry<GemmCase>[] = [{ backend: label, make: (p) => gemmRunner(p, backend.kernels(), backend.allocate), ceilingMs: opts.quick || !simd ? 0 : 300 }];
-        if (threads === 1 && relaxed) entries.push({ backend: 'ganstyle-wasm-relaxed', make: (p) => gemmRunner(p, bindWasmKernels(wasmOf('wasm-relaxed')!)), ceilingMs: opts.quick || !simd ? 0 : 300 });
+        const ceilingMs = opts.quick || !simd ? 0 : 300;
+        const entries: Entry<GemmCase>[] = [{ backend: label, make: (p) => gemmRunner(p, backend.kernels(), backend.allocate), ceilingMs }];
+        if (threads === 1 && relaxed) entries.push({ backend: 'ganstyle-wasm-relaxed', make: (p) => gemmRunner(p, bindWasmKernels(wasmOf('wasm-relaxed')!)), ceilingMs });
         await timeCase(c, [...entries, ...peerEntries<GemmCase>((peer) => (p) => peer.gemm(p))]);
       }
       for (const c of cases.conv) {

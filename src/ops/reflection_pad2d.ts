@@ -27,7 +27,6 @@ export function reflectPads(op: string, padding: number | number[], h: number, w
   return [l, r, t, b];
 }
 
-
 export function checkPlanes(op: string, shape: readonly number[]): void {
   if (shape.length !== 3 && shape.length !== 4) throw new ShapeError(`${op}: expected a 3-D or 4-D input [N, C, H, W], got ${fmt(shape)}`);
 }
