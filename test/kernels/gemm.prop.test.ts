@@ -1,5 +1,5 @@
 // gemm: TS reference vs WASM SIMD / scalar / debug on tile-edge shapes (assembly/kernels/gemm.ts:
-// MR×NR = 4×8 micro-tile, balanced KC = 256 K slices, MC = 128 / NC = 1024 blocks), all transpose
+// MR×NR = 4×8 micro-tile, balanced KC = 256 K slices, column blocks of 512 KB packed slices), all transpose
 // flags, accumulate on/off, loose leading dimensions; plus exact identities.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -31,9 +31,11 @@ describe('gemm property: TS reference vs WASM', () => {
     fc.assert(fc.property(gemmCase(), checkAllPaths), fcParams(300));
   });
 
-  it('block boundaries: m around MC = 128, n around NC = 1024, k around 2·KC', () => {
+  it('block boundaries: m past several panels, n around the column block (512 columns at k ≥ KC, 2¹⁷ / k below), k around 2·KC', () => {
     const tallM = fc.tuple(fc.constantFrom(127, 128, 129, 133), fc.constantFrom(1, 8, 9), fc.constantFrom(3, 9));
-    const wideN = fc.tuple(fc.constantFrom(1, 5), fc.constantFrom(1023, 1024, 1025, 1031), fc.constantFrom(2, 8));
+    // column blocks hold a 512 KB packed slice: 512 columns 256 deep, 2048 at k = 64, 16384 at k = 8
+    const wideN = fc.tuple(fc.constantFrom(1, 5), fc.constantFrom([256, 512], [300, 856], [64, 2048], [8, 16384]), fc.constantFrom(-1, 0, 1, 7))
+      .map(([m, [k, block], dn]): [number, number, number] => [m, block + dn, k]);
     const deepK = fc.tuple(fc.constantFrom(4, 6), fc.constantFrom(9, 16), fc.constantFrom(511, 512, 513, 769));
     fc.assert(fc.property(gemmCase(fc.oneof(tallM, wideN, deepK)), checkAllPaths), fcParams(40));
   });
