@@ -188,12 +188,12 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
         if (threads === 1 && relaxed) entries.push({ backend: 'ganstyle-wasm-relaxed', make: (p) => gemmRunner(p, bindWasmKernels(wasmOf('wasm-relaxed')!)), ceilingMs });
         await timeCase(c, [...entries, ...peerEntries<GemmCase>((peer) => (p) => peer.gemm(p))]);
       }
-      for (const c of cases.conv) {
-        await timeCase(c, [{ backend: label, make: ganstyleConv2d }, { backend: `${label}-resident`, make: ganstyleConvResident }, ...peerEntries<ConvCase>((peer) => (p) => peer.conv2d(p))]);
-      }
-      // the backward (∂x + ∂w; no peer has one here: backwardVsPeerForward sets it beside their forward)
-      for (const c of cases.convBackward) {
-        await timeCase(c, [{ backend: label, make: ganstyleConv2dBackward }, { backend: `${label}-resident`, make: ganstyleConv2dBackwardResident }]);
+      // Each shape's forward rows and, in the same rounds, ganstyle's backward (∂x + ∂w; no peer has
+      // one here: backwardVsPeerForward sets it beside their forward, so the two are timed seconds apart).
+      for (const [i, c] of cases.conv.entries()) {
+        const bwd = cases.convBackward[i];
+        await timeCase(c, [{ backend: label, make: ganstyleConv2d }, { backend: `${label}-resident`, make: ganstyleConvResident }, ...peerEntries<ConvCase>((peer) => (p) => peer.conv2d(p)),
+          { backend: label, make: ganstyleConv2dBackward, as: bwd }, { backend: `${label}-resident`, make: ganstyleConv2dBackwardResident, as: bwd }]);
       }
       for (const c of cases.gan) {
         await timeCase(c, [{ backend: label, make: ganstyleGanStep }, ...peerEntries<number>((peer) => (b) => peer.ganStep(b), (k, peer) => lacks(peer.backend, k.name, peer.missing('training')))]);
@@ -245,6 +245,8 @@ export interface Entry<P> {
   onNull?: (c: BenchCase<P>) => void;
   /** At most this many rounds (one for the long stylize rows). */
   rounds?: number;
+  /** The row is of this case (its name, shape and FLOPs; the same params): a backward timed in turn with the forwards it is set beside. */
+  as?: BenchCase<P>;
 }
 
 /**
@@ -278,7 +280,7 @@ export async function alternate<P>(c: BenchCase<P>, entries: Entry<P>[], threads
         if (r === null || round >= (e.rounds ?? rounds)) continue;
         try {
           const ceiling = e.ceilingMs ? measureCeiling({ timeMs: e.ceilingMs, warmUpMs: 0 }).gflops : undefined;
-          const ms = await measure(`${c.name} ${c.shape} ${e.backend}/${e.peer?.threads ?? threads}`, () => r.run(), quick);
+          const ms = await measure(`${(e.as ?? c).name} ${c.shape} ${e.backend}/${e.peer?.threads ?? threads}`, () => r.run(), quick);
           if (best[i] === null || ms < best[i]!.ms) best[i] = { ms, ceiling };
         } catch (err) {
           best[i] = failed(e, err);
@@ -295,7 +297,7 @@ export async function alternate<P>(c: BenchCase<P>, entries: Entry<P>[], threads
   return entries.map((e, i) => {
     const b = best[i];
     if (b === null) return null;
-    const r = row(c.name, c.shape, e.backend, e.peer?.threads ?? threads, b.ms, c.flops);
+    const of = e.as ?? c, r = row(of.name, of.shape, e.backend, e.peer?.threads ?? threads, b.ms, of.flops);
     return b.ceiling === undefined ? r : { ...r, ceiling: b.ceiling };
   });
 }

@@ -72,3 +72,19 @@ test('alternate: one round per entry when the entry says so; ganstyle failing re
   );
   assert.deepEqual(Object.fromEntries(disposed2), { A: 1, B: 1 });
 });
+
+test('alternate: an entry `as` another case (a backward beside the forwards) is timed in the same rounds and rowed as that case', async () => {
+  const log: string[] = [], disposed = new Map<string, number>();
+  const backward: BenchCase<number> = { name: 'case_bwd', shape: 'tiny', flops: 2e6, params: 7 };
+  const rows = await alternate(testCase, [
+    { backend: 'ganstyle', make: () => runner('F', [2, 2], log, disposed) },
+    { backend: 'peer-b', peer: fakePeer('peer-b', 1), make: async () => runner('B', [2, 2], log, disposed) },
+    { backend: 'ganstyle', make: (p) => (assert.equal(p, 7), runner('G', [4, 4], log, disposed)), as: backward },
+  ], 1, 2, true, () => {});
+  assert.deepEqual(log, ['F0', 'F0', 'B0', 'B0', 'G0', 'G0', 'F1', 'F1', 'B1', 'B1', 'G1', 'G1']);
+  const [f, , g] = rows;
+  assert.ok(f !== null && g !== null);
+  assert.equal(f.name, 'case');
+  assert.equal(g.name, 'case_bwd');
+  assert.ok(Math.abs(g.gflops - backward.flops / g.ms / 1e6) < 1e-9, 'the backward row counts its own FLOPs');
+});
