@@ -280,7 +280,7 @@ export async function alternate<P>(c: BenchCase<P>, entries: Entry<P>[], threads
         if (r === null || round >= (e.rounds ?? rounds)) continue;
         try {
           const ceiling = e.ceilingMs ? measureCeiling({ timeMs: e.ceilingMs, warmUpMs: 0 }).gflops : undefined;
-          const ms = await measure(`${(e.as ?? c).name} ${c.shape} ${e.backend}/${e.peer?.threads ?? threads}`, () => r.run(), quick);
+          const of = e.as ?? c, ms = await measure(`${of.name} ${of.shape} ${e.backend}/${e.peer?.threads ?? threads}`, () => r.run(), quick);
           if (best[i] === null || ms < best[i]!.ms) best[i] = { ms, ceiling };
         } catch (err) {
           best[i] = failed(e, err);
