@@ -221,6 +221,20 @@ function gemm_4x8_scalar(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: b
 
 /** Writes the valid mr×nr corner of a 4×8 tile (row stride NR) into C. */
 function storeEdge(mr: i32, nr: i32, tile: usize, c: usize, ldc: i32, add: bool): void {
+  if (ASC_FEATURE_SIMD && nr == NR) {
+    // whole rows (m % 4 ≠ 0: a first layer's ∂x has 27): two f32x4 per row, the same adds
+    for (let i = 0; i < mr; i++) {
+      const src = tile + (<usize>(i * NR) << 2), dst = c + (<usize>(i * ldc) << 2);
+      let v0 = v128.load(src), v1 = v128.load(src, 16);
+      if (add) {
+        v0 = f32x4.add(v128.load(dst), v0);
+        v1 = f32x4.add(v128.load(dst, 16), v1);
+      }
+      v128.store(dst, v0);
+      v128.store(dst, v1, 16);
+    }
+    return;
+  }
   for (let i = 0; i < mr; i++) {
     const src = tile + (<usize>(i * NR) << 2), dst = c + (<usize>(i * ldc) << 2);
     for (let j = 0; j < nr; j++) {
