@@ -46,9 +46,9 @@ export function convCases(quick: boolean): BenchCase<ConvCase>[] {
   return (quick ? QUICK_CONV_CASES : VGG_CONV_CASES).map((c) => ({ name: 'conv2d', shape: convShape(c), flops: convFlops(c), params: c }));
 }
 
-/** The backward of the same convs: ∂x + ∂w, 2× the forward FLOPs. */
-export function convBackwardCases(quick: boolean): BenchCase<ConvCase>[] {
-  return (quick ? QUICK_CONV_CASES : VGG_CONV_CASES).map((c) => ({ name: 'conv2d_bwd', shape: convShape(c), flops: 2 * convFlops(c), params: c }));
+/** The backward of a forward case: ∂x + ∂w, 2× its FLOPs. */
+export function convBackwardCase(c: BenchCase<ConvCase>): BenchCase<ConvCase> {
+  return { ...c, name: 'conv2d_bwd', flops: 2 * c.flops };
 }
 
 /** Depthwise forward ('dwconv2d') and backward ('dwconv2d_bwd', ∂x + ∂w); FLOPs = 2·C·size²·9 per pass. */
@@ -180,7 +180,7 @@ async function main(argv: string[]): Promise<void> {
     backend.setNumThreads(t);
     await new Promise((r) => setTimeout(r, 200)); // workers start
     for (const c of convCases(quick)) line(c.name, c.shape, 'ganstyle', t, c.flops, timeRuns(ganstyleConv2d(c.params).run, reps));
-    for (const c of convBackwardCases(quick)) {
+    for (const c of convCases(quick).map(convBackwardCase)) {
       line(c.name, c.shape, 'ganstyle', t, c.flops, timeRuns(ganstyleConv2dBackward(c.params).run, reps));
       line(c.name, c.shape, 'resident', t, c.flops, timeRuns(ganstyleConv2dBackwardResident(c.params).run, reps));
     }

@@ -66,27 +66,6 @@ export interface BenchCase<P> {
   params: P;
 }
 
-/**
- * Prepares, warms up and times one case on one backend; null when `make` gives no runner (the
- * backend cannot run it). The runner is disposed afterwards, even on error.
- */
-export async function runCase<P>(
-  c: BenchCase<P>,
-  backend: string,
-  threads: number,
-  quick: boolean,
-  make: (params: P) => Runner | null | Promise<Runner | null>,
-): Promise<BenchRow | null> {
-  const runner = await make(c.params);
-  if (runner === null) return null;
-  try {
-    const ms = await measure(`${c.name} ${c.shape} ${backend}/${threads}`, () => runner.run(), quick);
-    return row(c.name, c.shape, backend, threads, ms, c.flops);
-  } finally {
-    runner.dispose();
-  }
-}
-
 /** A prepared benchmark case: run() is timed, dispose() frees what the preparation allocated. */
 export interface Runner {
   run(): unknown;

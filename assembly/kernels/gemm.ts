@@ -36,7 +36,7 @@
 //
 // Edges: padding makes every tile a full 4×8 one; a partial tile is computed into a 4×8
 // temporary and only its mr×nr corner is written to C — except 3 whole rows (m % 4 = 3: a first
-// layer's ∂x, 27 rows), which the SIMD build runs through a 3×8 kernel straight into C (3→64 at 256²,
+// layer's ∂x, 27 rows), which the SIMD build runs through the micro-kernel's 3-row form straight into C (3→64 at 256²,
 // ∂x on the raw export, alternating builds: 6.05 / 6.28 → 5.88 / 6.09 ms; the same sums). K has no edge (kc is the slice depth).
 // NOTE: C receives one partial sum per K slice (the first slice stores unless accumulate), so the
 // rounding differs from the reference's single running sum by O(√k·ε)·Σ|a·b|.
@@ -123,7 +123,7 @@ export function gemmBlocked(
           if (mr == MR && nr == NR) {
             microKernel(kc, ap, bp, cp, ldc, add);
           } else if (ASC_FEATURE_SIMD && mr == 3 && nr == NR) {
-            gemm_3x8_simd(kc, ap, bp, cp, ldc, add);
+            gemm_rx8_simd(3, kc, ap, bp, cp, ldc, add);
           } else {
             microKernel(kc, ap, bp, tile, NR, false);
             storeEdge(mr, nr, tile, cp, ldc, add);
@@ -161,23 +161,28 @@ function blockStep(total: i32, max: i32, unit: i32): i32 {
 
 // @ts-ignore: decorator
 @inline function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: bool): void {
-  if (ASC_FEATURE_SIMD) gemm_4x8_simd(kc, a, b, c, ldc, add);
+  if (ASC_FEATURE_SIMD) gemm_rx8_simd(MR, kc, a, b, c, ldc, add);
   else gemm_4x8_scalar(kc, a, b, c, ldc, add);
 }
 
-/** C[4×8] (+)= Apanel[4×kc] · Bpanel[kc×8]: 8 f32x4 accumulators, vacc<row>x<columns>. */
+/**
+ * C[rows×8] (+)= Apanel[rows×kc] · Bpanel[kc×8], rows = 4 (8 f32x4 accumulators, vacc<row>x<columns>)
+ * or 3 (the first three: m % 4 = 3, a first layer's ∂x has 27 rows; straight into C instead of through
+ * a 4×8 temporary, the same sums). `rows` is a constant at each call site, so the build keeps no test
+ * of it (the 4-row code is the same as without the parameter).
+ */
 // @ts-ignore: decorator
-@inline function gemm_4x8_simd(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: bool): void {
+@inline function gemm_rx8_simd(rows: i32, kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: bool): void {
   let vacc0x0123 = f32x4.splat(0), vacc0x4567 = vacc0x0123, vacc1x0123 = vacc0x0123, vacc1x4567 = vacc0x0123;
   let vacc2x0123 = vacc0x0123, vacc2x4567 = vacc0x0123, vacc3x0123 = vacc0x0123, vacc3x4567 = vacc0x0123;
   const bEnd = b + (<usize>kc << 5);
   while (b < bEnd) {
     const vb0123 = v128.load(b), vb4567 = v128.load(b, 16);
-    const va0 = v128.load(a), va1 = v128.load(a, 16), va2 = v128.load(a, 32), va3 = v128.load(a, 48);
+    const va0 = v128.load(a), va1 = v128.load(a, 16), va2 = v128.load(a, 32), va3 = rows == 4 ? v128.load(a, 48) : va2;
     vacc0x0123 = muladd(vacc0x0123, va0, vb0123); vacc0x4567 = muladd(vacc0x4567, va0, vb4567);
     vacc1x0123 = muladd(vacc1x0123, va1, vb0123); vacc1x4567 = muladd(vacc1x4567, va1, vb4567);
     vacc2x0123 = muladd(vacc2x0123, va2, vb0123); vacc2x4567 = muladd(vacc2x4567, va2, vb4567);
-    vacc3x0123 = muladd(vacc3x0123, va3, vb0123); vacc3x4567 = muladd(vacc3x4567, va3, vb4567);
+    if (rows == 4) { vacc3x0123 = muladd(vacc3x0123, va3, vb0123); vacc3x4567 = muladd(vacc3x4567, va3, vb4567); }
     a += 64;
     b += 32;
   }
@@ -189,39 +194,12 @@ function blockStep(total: i32, max: i32, unit: i32): i32 {
     vacc0x0123 = f32x4.add(vacc0x0123, v128.load(c)); vacc0x4567 = f32x4.add(vacc0x4567, v128.load(c, 16));
     vacc1x0123 = f32x4.add(vacc1x0123, v128.load(c1)); vacc1x4567 = f32x4.add(vacc1x4567, v128.load(c1, 16));
     vacc2x0123 = f32x4.add(vacc2x0123, v128.load(c2)); vacc2x4567 = f32x4.add(vacc2x4567, v128.load(c2, 16));
-    vacc3x0123 = f32x4.add(vacc3x0123, v128.load(c3)); vacc3x4567 = f32x4.add(vacc3x4567, v128.load(c3, 16));
+    if (rows == 4) { vacc3x0123 = f32x4.add(vacc3x0123, v128.load(c3)); vacc3x4567 = f32x4.add(vacc3x4567, v128.load(c3, 16)); }
   }
   v128.store(c, vacc0x0123); v128.store(c, vacc0x4567, 16);
   v128.store(c1, vacc1x0123); v128.store(c1, vacc1x4567, 16);
   v128.store(c2, vacc2x0123); v128.store(c2, vacc2x4567, 16);
-  v128.store(c3, vacc3x0123); v128.store(c3, vacc3x4567, 16);
-}
-
-/** The first 3 rows of gemm_4x8_simd (m % 4 = 3: a first layer's ∂x has 27 rows), the same sums. */
-// @ts-ignore: decorator
-@inline function gemm_3x8_simd(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: bool): void {
-  let vacc0x0123 = f32x4.splat(0), vacc0x4567 = vacc0x0123, vacc1x0123 = vacc0x0123, vacc1x4567 = vacc0x0123;
-  let vacc2x0123 = vacc0x0123, vacc2x4567 = vacc0x0123;
-  const bEnd = b + (<usize>kc << 5);
-  while (b < bEnd) {
-    const vb0123 = v128.load(b), vb4567 = v128.load(b, 16);
-    const va0 = v128.load(a), va1 = v128.load(a, 16), va2 = v128.load(a, 32);
-    vacc0x0123 = muladd(vacc0x0123, va0, vb0123); vacc0x4567 = muladd(vacc0x4567, va0, vb4567);
-    vacc1x0123 = muladd(vacc1x0123, va1, vb0123); vacc1x4567 = muladd(vacc1x4567, va1, vb4567);
-    vacc2x0123 = muladd(vacc2x0123, va2, vb0123); vacc2x4567 = muladd(vacc2x4567, va2, vb4567);
-    a += 64;
-    b += 32;
-  }
-  const ldcBytes = <usize>ldc << 2;
-  const c1 = c + ldcBytes, c2 = c1 + ldcBytes;
-  if (add) {
-    vacc0x0123 = f32x4.add(vacc0x0123, v128.load(c)); vacc0x4567 = f32x4.add(vacc0x4567, v128.load(c, 16));
-    vacc1x0123 = f32x4.add(vacc1x0123, v128.load(c1)); vacc1x4567 = f32x4.add(vacc1x4567, v128.load(c1, 16));
-    vacc2x0123 = f32x4.add(vacc2x0123, v128.load(c2)); vacc2x4567 = f32x4.add(vacc2x4567, v128.load(c2, 16));
-  }
-  v128.store(c, vacc0x0123); v128.store(c, vacc0x4567, 16);
-  v128.store(c1, vacc1x0123); v128.store(c1, vacc1x4567, 16);
-  v128.store(c2, vacc2x0123); v128.store(c2, vacc2x4567, 16);
+  if (rows == 4) { v128.store(c3, vacc3x0123); v128.store(c3, vacc3x4567, 16); }
 }
 
 /** Scalar build: the same 4×8 tile as four 2×4 passes (8 accumulators fit V8's registers). */
@@ -253,7 +231,7 @@ function gemm_4x8_scalar(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: b
 /** Writes the valid mr×nr corner of a 4×8 tile (row stride NR) into C. */
 function storeEdge(mr: i32, nr: i32, tile: usize, c: usize, ldc: i32, add: bool): void {
   if (ASC_FEATURE_SIMD && nr == NR) {
-    // whole rows (m % 4 ≠ 0: a first layer's ∂x has 27): two f32x4 per row, the same adds
+    // whole rows (m % 4 = 1 or 2; 3 rows take gemm_rx8_simd): two f32x4 per row, the same adds
     for (let i = 0; i < mr; i++) {
       const src = tile + (<usize>(i * NR) << 2), dst = c + (<usize>(i * ldc) << 2);
       let v0 = v128.load(src), v1 = v128.load(src, 16);

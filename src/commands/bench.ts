@@ -16,7 +16,7 @@ import { measureCeiling } from '../../bench/ceiling.js';
 import { gemmRunner, wasmOf } from '../../bench/gemm.bench.js';
 import { bindWasmKernels } from '../wasm/bindings.js';
 import { GEMM_SQUARE, GEMM_MLP_GAN, VARIANTS, type GemmShape, type Variant } from '../../bench/shapes.js';
-import { backwardVsPeerForward, convBackwardCases, convCases, ganstyleConv2d, ganstyleConv2dBackward, ganstyleConv2dBackwardResident, ganstyleConvResident } from '../../bench/conv2d.bench.js';
+import { backwardVsPeerForward, convBackwardCase, convCases, ganstyleConv2d, ganstyleConv2dBackward, ganstyleConv2dBackwardResident, ganstyleConvResident } from '../../bench/conv2d.bench.js';
 import { ganCase, ganstyleGanStep, ganstyleVggTrain, vggCases, type VggTrainParams } from '../../bench/step.bench.js';
 import { fastCases, ganstyleFast, msPerMegapixel, type FastCase } from '../../bench/fast.bench.js';
 import { ganstyleStylize, stylizeCases } from '../../bench/stylize.bench.js';
@@ -47,7 +47,6 @@ export interface BenchIo {
 
 interface Cases {
   conv: ReturnType<typeof convCases>;
-  convBackward: ReturnType<typeof convBackwardCases>;
   gan: ReturnType<typeof ganCase>[];
   vgg: ReturnType<typeof vggCases>;
   fast: ReturnType<typeof fastCases>;
@@ -141,7 +140,7 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
   const pick = <T>(name: (typeof BENCH_NAMES)[number], make: () => T[]): T[] => (want(name) ? make() : []);
   const cases: Cases = {
     conv: pick('conv2d', () => convCases(opts.quick)),
-    convBackward: pick('conv2d', () => convBackwardCases(opts.quick)), gan: pick('gan_step', () => [ganCase(opts.quick)]),
+    gan: pick('gan_step', () => [ganCase(opts.quick)]),
     vgg: pick('vgg_fwd_bwd', () => vggCases(opts.quick)), fast: pick('fast_style', () => fastCases(opts.quick)),
   };
   const stylize = want('stylize') ? stylizeCases(opts.quick) : { cases: [] }; // Gatys L-BFGS iterations (s/it and peak memory; needs ../shared)
@@ -190,8 +189,8 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
       }
       // Each shape's forward rows and, in the same rounds, ganstyle's backward (∂x + ∂w; no peer has
       // one here: backwardVsPeerForward sets it beside their forward, so the two are timed seconds apart).
-      for (const [i, c] of cases.conv.entries()) {
-        const bwd = cases.convBackward[i];
+      for (const c of cases.conv) {
+        const bwd = convBackwardCase(c);
         await timeCase(c, [{ backend: label, make: ganstyleConv2d }, { backend: `${label}-resident`, make: ganstyleConvResident }, ...peerEntries<ConvCase>((peer) => (p) => peer.conv2d(p)),
           { backend: label, make: ganstyleConv2dBackward, as: bwd }, { backend: `${label}-resident`, make: ganstyleConv2dBackwardResident, as: bwd }]);
       }

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { f32Array, gemmCase, gemmK, gemmM, gemmN, type GemmCase } from '../helpers/arb.js';
 import type { Kernels } from '../../src/kernels/index.js';
 import { expectClose, fcParams, reference, wasmPaths } from './paths.js';
+import { loadNodeWasm } from '../../src/node/wasm.js';
 
 function run(kernels: Kernels, g: GemmCase): Float32Array {
   const c = g.c.slice();
@@ -81,6 +82,33 @@ describe('gemm property: TS reference vs WASM', () => {
         assert.deepEqual([...c], [38, 44, 86, 100], `${name} ${tA}/${tB} accumulate`);
       }
     }
+  });
+
+  it('in WASM memory nothing past C is written (the conv loops pass buffers in place): edge tiles of 1–3 rows, ragged columns', () => {
+    // The raw export on operands in its own memory, C followed by a NaN guard of 4 rows (bindings copy
+    // out only C's extent, so a stray store into the rows after C shows only here)
+    const exports = (['release', 'scalar', 'relaxed', 'debug'] as const).map((t) => [t, loadNodeWasm(t)] as const);
+    const dims = fc.tuple(fc.constantFrom(1, 2, 3, 5, 6, 7, 27), fc.constantFrom(7, 8, 16, 17), fc.constantFrom(1, 5, 64, 300));
+    fc.assert(fc.property(gemmCase(dims), (g) => {
+      const want = run(reference, g), cLen = (g.m - 1) * g.ldc + g.n, guard = 4 * g.ldc + 8;
+      for (const [target, ex] of exports) {
+        const floats = g.a.length + g.b.length + cLen + guard, base = ex.scratch_alloc(floats * 4);
+        try {
+          const mem = new Float32Array(ex.memory.buffer, base, floats);
+          const pa = base, pb = pa + g.a.length * 4, pc = pb + g.b.length * 4;
+          mem.set(g.a, 0);
+          mem.set(g.b, g.a.length);
+          mem.set(g.c.subarray(0, cLen), g.a.length + g.b.length);
+          mem.fill(NaN, floats - guard);
+          ex.gemm(g.m, g.n, g.k, pa, g.lda, +g.transA, pb, g.ldb, +g.transB, pc, g.ldc, +g.accumulate);
+          const after = new Float32Array(ex.memory.buffer, base, floats); // the call may have grown memory
+          assert.ok(after.subarray(floats - guard).every(Number.isNaN), `${target} wrote past C: ${label(g)}`);
+          expectClose(after.subarray(g.a.length + g.b.length, g.a.length + g.b.length + cLen), want.subarray(0, cLen), gemmTol(g.k), `${target} ${label(g)}`);
+        } finally {
+          ex.scratch_reset();
+        }
+      }
+    }), fcParams(60));
   });
 
   it('the WASM binding rejects arrays shorter than the extent it reads', () => {
