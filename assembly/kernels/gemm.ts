@@ -344,8 +344,8 @@ function packBCols(dst: usize, src: usize, ld: i32, kc: i32, len: i32): void {
  * pixels), where gemm would pack one operand pre-splatted — 16 bytes written per float read once.
  * Per element: lane sums l0…l3 of a[p]·b[p] over p ≡ 0…3 (mod 4) of the whole vectors, (l0 + l1) +
  * (l2 + l3), then the k % 4 tail in order, then added to C — the same sum whichever tile computes
- * the element (4×2 tiles: 8 accumulators, 6 loads per 8 products; 1×1 for a last odd column, past
- * the last 4 rows, and in the scalar build). Not sliced along k: slices of 256 / 1024 / 4096 (their
+ * the element (4×2 tiles: 8 accumulators, 6 loads per 8 products; 4×1 for a last odd column; 1×1 past
+ * the last 4 rows and in the scalar build). Not sliced along k: slices of 256 / 1024 / 4096 (their
  * rows in L1 or L2) measured 31.5 / 32.8 / 35.6 GFLOP/s against 36.0 unsliced (3→64 at 256²: k = 4608).
  */
 export function gemmDots(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32): void {
@@ -355,10 +355,8 @@ export function gemmDots(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, l
     for (; i + 4 <= m; i += 4) {
       const ai = a + <usize>i * ldaBytes, ci = c + <usize>i * ldcBytes;
       let j = 0;
-      for (; j + 2 <= n; j += 2) dots4x2(k, ai, ldaBytes, b + <usize>j * ldbBytes, ldbBytes, ci + (<usize>j << 2), ldcBytes);
-      if (j < n) {
-        for (let r = 0; r < 4; r++) dot1x1(k, ai + <usize>r * ldaBytes, b + <usize>j * ldbBytes, ci + <usize>r * ldcBytes + (<usize>j << 2));
-      }
+      for (; j + 2 <= n; j += 2) dots4xN(2, k, ai, ldaBytes, b + <usize>j * ldbBytes, ldbBytes, ci + (<usize>j << 2), ldcBytes);
+      if (j < n) dots4xN(1, k, ai, ldaBytes, b + <usize>j * ldbBytes, ldbBytes, ci + (<usize>j << 2), ldcBytes);
     }
   }
   for (; i < m; i++) {
@@ -380,30 +378,36 @@ export function gemmDots(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, l
 }
 
 /**
- * C[4×2] += four rows of A (ldaBytes apart) · two rows of B (ldbBytes apart), kc deep. Inlined into
- * gemmDots' loop nest, as gemm's micro-kernel into its driver (V8 then unrolls the k loop and drops
- * its per-step stack check): 3→64 at 256², the weight gradient on the raw export, alternating builds,
- * 24.9 / 24.0 / 35.1 → 27.2 / 26.2 / 38.9 GFLOP/s in three runs — the same sums, bit-identical.
+ * C[4×cols] += four rows of A (ldaBytes apart) · `cols` rows of B (ldbBytes apart), kc deep: cols = 2
+ * (8 accumulators) or 1 (a last odd column: 4 independent chains; a first layer's 27 taps leave one,
+ * and its 64 dots one chain each were latency-bound). `cols` is a constant at each call site. Inlined
+ * into gemmDots' loop nest, as gemm's micro-kernel into its driver (V8 then unrolls the k loop and
+ * drops its per-step stack check): 3→64 at 256², the weight gradient on the raw export, alternating
+ * builds, 24.9 / 24.0 / 35.1 → 27.2 / 26.2 / 38.9 GFLOP/s in three runs — the same sums, bit-identical.
  */
 // @ts-ignore: decorator
-@inline function dots4x2(kc: i32, a: usize, ldaBytes: usize, b: usize, ldbBytes: usize, c: usize, ldcBytes: usize): void {
+@inline function dots4xN(cols: i32, kc: i32, a: usize, ldaBytes: usize, b: usize, ldbBytes: usize, c: usize, ldcBytes: usize): void {
   let vacc0x0 = f32x4.splat(0), vacc0x1 = vacc0x0, vacc1x0 = vacc0x0, vacc1x1 = vacc0x0;
   let vacc2x0 = vacc0x0, vacc2x1 = vacc0x0, vacc3x0 = vacc0x0, vacc3x1 = vacc0x0;
   const a1 = a + ldaBytes, a2 = a1 + ldaBytes, a3 = a2 + ldaBytes, b1 = b + ldbBytes;
   const end = <usize>(kc & ~3) << 2;
   for (let q: usize = 0; q < end; q += 16) {
-    const vb0 = v128.load(b + q), vb1 = v128.load(b1 + q);
+    const vb0 = v128.load(b + q), vb1 = cols == 2 ? v128.load(b1 + q) : vb0;
     const va0 = v128.load(a + q), va1 = v128.load(a1 + q), va2 = v128.load(a2 + q), va3 = v128.load(a3 + q);
-    vacc0x0 = muladd(vacc0x0, va0, vb0); vacc0x1 = muladd(vacc0x1, va0, vb1);
-    vacc1x0 = muladd(vacc1x0, va1, vb0); vacc1x1 = muladd(vacc1x1, va1, vb1);
-    vacc2x0 = muladd(vacc2x0, va2, vb0); vacc2x1 = muladd(vacc2x1, va2, vb1);
-    vacc3x0 = muladd(vacc3x0, va3, vb0); vacc3x1 = muladd(vacc3x1, va3, vb1);
+    vacc0x0 = muladd(vacc0x0, va0, vb0); vacc1x0 = muladd(vacc1x0, va1, vb0);
+    vacc2x0 = muladd(vacc2x0, va2, vb0); vacc3x0 = muladd(vacc3x0, va3, vb0);
+    if (cols == 2) {
+      vacc0x1 = muladd(vacc0x1, va0, vb1); vacc1x1 = muladd(vacc1x1, va1, vb1);
+      vacc2x1 = muladd(vacc2x1, va2, vb1); vacc3x1 = muladd(vacc3x1, va3, vb1);
+    }
   }
   const c1 = c + ldcBytes, c2 = c1 + ldcBytes, c3 = c2 + ldcBytes;
-  store<f32>(c, load<f32>(c) + laneFinish(vacc0x0, kc, a, b)); store<f32>(c, load<f32>(c, 4) + laneFinish(vacc0x1, kc, a, b1), 4);
-  store<f32>(c1, load<f32>(c1) + laneFinish(vacc1x0, kc, a1, b)); store<f32>(c1, load<f32>(c1, 4) + laneFinish(vacc1x1, kc, a1, b1), 4);
-  store<f32>(c2, load<f32>(c2) + laneFinish(vacc2x0, kc, a2, b)); store<f32>(c2, load<f32>(c2, 4) + laneFinish(vacc2x1, kc, a2, b1), 4);
-  store<f32>(c3, load<f32>(c3) + laneFinish(vacc3x0, kc, a3, b)); store<f32>(c3, load<f32>(c3, 4) + laneFinish(vacc3x1, kc, a3, b1), 4);
+  store<f32>(c, load<f32>(c) + laneFinish(vacc0x0, kc, a, b)); store<f32>(c1, load<f32>(c1) + laneFinish(vacc1x0, kc, a1, b));
+  store<f32>(c2, load<f32>(c2) + laneFinish(vacc2x0, kc, a2, b)); store<f32>(c3, load<f32>(c3) + laneFinish(vacc3x0, kc, a3, b));
+  if (cols == 2) {
+    store<f32>(c, load<f32>(c, 4) + laneFinish(vacc0x1, kc, a, b1), 4); store<f32>(c1, load<f32>(c1, 4) + laneFinish(vacc1x1, kc, a1, b1), 4);
+    store<f32>(c2, load<f32>(c2, 4) + laneFinish(vacc2x1, kc, a2, b1), 4); store<f32>(c3, load<f32>(c3, 4) + laneFinish(vacc3x1, kc, a3, b1), 4);
+  }
 }
 
 /** C[1×1] += a · b, kc deep, with dots4x2's per-element sum (scalar build: the lanes as four floats). */
