@@ -10,6 +10,10 @@
 // 1024×784×64 TN 49.5 → 51.7); then for each MR = 4 rows, op(A) is packed
 // into one panel (KC·64 B = 16 KB: stays in L1) and the 4×8 micro-kernel sweeps it across every
 // B panel. (A-panel outer measured ≥ B-panel outer: the pre-splatted A panel is the larger read.)
+// The SIMD build packs a whole 4-row panel inside its first tile's micro-kernel (`packing`: the splats
+// it loads from op(A) are also stored to the panel, in the store slots the FP-bound loop leaves idle)
+// instead of in a pass of its own: alternating builds, 512³ NN 49.8 → 52.2–52.9, 1024³ NN 49.1 → 52.1,
+// 64×784×1024 TN 47.8 → 50.2 GFLOP/s (a separate pass cost ≈ 0.46 ns per element, 2 % of 512³).
 // Packing absorbs the transposes, so NN, NT, TN and TT all run the same micro-kernel. The conv loops
 // call the driver (gemmBlocked) with op(A) packed once per conv and op(B) packed from the image.
 //
@@ -110,20 +114,25 @@ export function gemmBlocked(
       let ap = aPacked + <usize>(pc * panels * MR) * A_ELEM;
       for (let ir = 0; ir < m; ir += MR) {
         const mr = min(MR, m - ir);
+        // op(A)[ir + r, pc + p] sits at aSrc + p·sp + r·sr (bytes); a whole 4-row panel is packed by
+        // the SIMD micro-kernel of its first tile as it reads it (packing: below), else here
+        const aSrc = transA ? a + (<usize>(pc * lda + ir) << 2) : a + (<usize>(ir * lda + pc) << 2);
+        const sr: usize = transA ? 4 : <usize>lda << 2, sp: usize = transA ? <usize>lda << 2 : 4;
+        const packing = ASC_FEATURE_SIMD && aPacked == 0 && mr == MR && nc >= NR;
         if (aPacked == 0) {
           ap = aPack;
-          // op(A)[ir + r, pc + p] sits at a + p·sp + r·sr (bytes)
-          if (transA) packA(aPack, a + (<usize>(pc * lda + ir) << 2), 4, <usize>lda << 2, kc, mr);
-          else packA(aPack, a + (<usize>(ir * lda + pc) << 2), <usize>lda << 2, 4, kc, mr);
+          if (!packing) packA(aPack, aSrc, sr, sp, kc, mr);
         }
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = bPack + (<usize>(jr * kc) << 2);
           const cp = c + (<usize>(ir * ldc + jc + jr) << 2);
-          if (mr == MR && nr == NR) {
+          if (ASC_FEATURE_SIMD && packing && jr == 0) {
+            gemm_rx8_simd(MR, kc, ap, bp, cp, ldc, add, true, aSrc, sr, sp);
+          } else if (mr == MR && nr == NR) {
             microKernel(kc, ap, bp, cp, ldc, add);
           } else if (ASC_FEATURE_SIMD && mr == 3 && nr == NR) {
-            gemm_rx8_simd(3, kc, ap, bp, cp, ldc, add);
+            gemm_rx8_simd(3, kc, ap, bp, cp, ldc, add, false, 0, 0, 0);
           } else {
             microKernel(kc, ap, bp, tile, NR, false);
             storeEdge(mr, nr, tile, cp, ldc, add);
@@ -161,24 +170,36 @@ function blockStep(total: i32, max: i32, unit: i32): i32 {
 
 // @ts-ignore: decorator
 @inline function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: bool): void {
-  if (ASC_FEATURE_SIMD) gemm_rx8_simd(MR, kc, a, b, c, ldc, add);
+  if (ASC_FEATURE_SIMD) gemm_rx8_simd(MR, kc, a, b, c, ldc, add, false, 0, 0, 0);
   else gemm_4x8_scalar(kc, a, b, c, ldc, add);
 }
 
 /**
  * C[rows×8] (+)= Apanel[rows×kc] · Bpanel[kc×8], rows = 4 (8 f32x4 accumulators, vacc<row>x<columns>)
  * or 3 (the first three: m % 4 = 3, a first layer's ∂x has 27 rows; straight into C instead of through
- * a 4×8 temporary, the same sums). `rows` is a constant at each call site, so the build keeps no test
- * of it (the 4-row code is the same as without the parameter).
+ * a 4×8 temporary, the same sums). `packing` (rows = 4): the A panel is read from op(A) instead —
+ * element (p, r) at src + p·sp + r·sr — and written to `a` as packA would, for the panel's later tiles.
+ * `rows` and `packing` are constants at each call site, so the build keeps no test of them (the plain
+ * 4-row code is the same as without the parameters).
  */
 // @ts-ignore: decorator
-@inline function gemm_rx8_simd(rows: i32, kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: bool): void {
+@inline function gemm_rx8_simd(
+  rows: i32, kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: bool, packing: bool, src: usize, sr: usize, sp: usize,
+): void {
   let vacc0x0123 = f32x4.splat(0), vacc0x4567 = vacc0x0123, vacc1x0123 = vacc0x0123, vacc1x4567 = vacc0x0123;
   let vacc2x0123 = vacc0x0123, vacc2x4567 = vacc0x0123, vacc3x0123 = vacc0x0123, vacc3x4567 = vacc0x0123;
   const bEnd = b + (<usize>kc << 5);
+  let src1 = src + sr, src2 = src1 + sr, src3 = src2 + sr;
   while (b < bEnd) {
     const vb0123 = v128.load(b), vb4567 = v128.load(b, 16);
-    const va0 = v128.load(a), va1 = v128.load(a, 16), va2 = v128.load(a, 32), va3 = rows == 4 ? v128.load(a, 48) : va2;
+    let va0: v128, va1: v128, va2: v128, va3: v128;
+    if (packing) {
+      va0 = v128.load32_splat(src); va1 = v128.load32_splat(src1); va2 = v128.load32_splat(src2); va3 = v128.load32_splat(src3);
+      v128.store(a, va0); v128.store(a, va1, 16); v128.store(a, va2, 32); v128.store(a, va3, 48);
+      src += sp; src1 += sp; src2 += sp; src3 += sp;
+    } else {
+      va0 = v128.load(a); va1 = v128.load(a, 16); va2 = v128.load(a, 32); va3 = rows == 4 ? v128.load(a, 48) : va2;
+    }
     vacc0x0123 = muladd(vacc0x0123, va0, vb0123); vacc0x4567 = muladd(vacc0x4567, va0, vb4567);
     vacc1x0123 = muladd(vacc1x0123, va1, vb0123); vacc1x4567 = muladd(vacc1x4567, va1, vb4567);
     vacc2x0123 = muladd(vacc2x0123, va2, vb0123); vacc2x4567 = muladd(vacc2x4567, va2, vb4567);
