@@ -11,7 +11,7 @@
 // into one panel (KC·64 B = 16 KB: stays in L1) and the 4×8 micro-kernel sweeps it across every
 // B panel. (A-panel outer measured ≥ B-panel outer: the pre-splatted A panel is the larger read.)
 // The SIMD build packs a whole 4-row panel inside its first tile's micro-kernel (`packing`: the splats
-// it loads from op(A) are also stored to the panel, in the store slots the FP-bound loop leaves idle)
+// it loads from op(A) are also stored to the panel: 4 more stores per k-step of a loop bound by its 16 FP ops)
 // instead of in a pass of its own: alternating builds, 512³ NN 49.8 → 52.2–52.9, 1024³ NN 49.1 → 52.1,
 // 64×784×1024 TN 47.8 → 50.2 GFLOP/s (a separate pass cost ≈ 0.46 ns per element, 2 % of 512³).
 // Packing absorbs the transposes, so NN, NT, TN and TT all run the same micro-kernel. The conv loops
