@@ -127,7 +127,10 @@ export function convShape(c: ConvCase): string {
 }
 
 export const jsonLine = (r: BenchRow): string =>
-  JSON.stringify({ name: r.name, shape: r.shape, backend: r.backend, threads: r.threads, ms: Number(r.ms.toPrecision(5)), gflops: Number(r.gflops.toPrecision(4)) });
+  JSON.stringify({
+    name: r.name, shape: r.shape, backend: r.backend, threads: r.threads, ms: Number(r.ms.toPrecision(5)), gflops: Number(r.gflops.toPrecision(4)),
+    ...(r.ceiling === undefined ? {} : { ceiling: Number(r.ceiling.toPrecision(4)) }),
+  });
 
 const isGanstyle = (r: BenchRow): boolean => r.backend.startsWith('ganstyle');
 

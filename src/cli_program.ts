@@ -298,7 +298,7 @@ fast
 
 program
   .command('bench')
-  .option('--json', 'one JSON object per result line (name, shape, backend, threads, ms, gflops); notes go to stderr', false)
+  .option('--json', 'one JSON object per result line (name, shape, backend, threads, ms, gflops; gemm rows also the ceiling measured beside them); notes go to stderr', false)
   .option('--threads <n>', 'also run at n threads (ganstyle and the peers)', int('--threads', 1), 2)
   .option('--quick', 'tiny shapes, one timed call each (a smoke run)', false)
   .option('--no-peers', 'ganstyle and the ceiling only')

@@ -32,12 +32,15 @@ test('the VGG case is torchvision VGG-19 conv1_1 … conv3_4 (channels and pools
   assert.deepEqual(pooled, ['pool', 'pool', 'pool']);
 });
 
-test('jsonLine: exactly name, shape, backend, threads, ms, gflops', () => {
+test('jsonLine: exactly name, shape, backend, threads, ms, gflops, and the ceiling beside a gemm row', () => {
   const r: BenchRow & { extra: number } = { name: 'gemm', shape: '8x8x8 NN', backend: 'x', threads: 2, ms: 1.23456789, gflops: 0.000123456, extra: 1 };
   const o = JSON.parse(jsonLine(r));
   assert.deepEqual(Object.keys(o), ['name', 'shape', 'backend', 'threads', 'ms', 'gflops']);
   assert.equal(o.ms, 1.2346);
   assert.equal(o.gflops, 0.0001235);
+  const withCeiling = JSON.parse(jsonLine({ ...r, ceiling: 55.87654 }));
+  assert.deepEqual(Object.keys(withCeiling), ['name', 'shape', 'backend', 'threads', 'ms', 'gflops', 'ceiling']);
+  assert.equal(withCeiling.ceiling, 55.88);
 });
 
 test('formatTable: ceil = GFLOP/s over ceiling × threads (the row\'s own ceiling when it has one); ganstyle/this on peer rows', () => {
