@@ -1,7 +1,10 @@
 // The performance targets of docs/performance.md, checked on `ganstyle bench --json --threads 2` rows.
 // One run on a shared machine rarely meets all of them at once — a minute of contention lands on some
 // row (docs/performance.md, "Numbers") — so medianChecks() takes each target's median over runs.
-import type { BenchRow } from './report.js';
+import { VGG_CONV_CASES } from './conv2d.bench.js';
+import { convShape, gemmShape, type BenchRow } from './report.js';
+import { VARIANTS } from './shapes.js';
+import { ganCase } from './step.bench.js';
 
 export interface TargetCheck {
   target: string;
@@ -10,8 +13,10 @@ export interface TargetCheck {
 }
 
 const GANSTYLE = 'ganstyle-wasm-simd', RESIDENT = 'ganstyle-wasm-simd-resident', TFJS = 'tfjs-wasm';
-const SQUARE_GEMMS = ['512x512x512', '1024x1024x1024'].flatMap((s) => ['NN', 'NT', 'TN', 'TT'].map((v) => `${s} ${v}`));
-const VGG_CONVS = ['3->64 256x256', '64->64 256x256', '128->128 128x128', '256->256 64x64', '512->512 32x32'];
+// The rows' shape labels, made as the bench makes them
+const SQUARE_GEMMS = [512, 1024].flatMap((s) => VARIANTS.map((v) => gemmShape({ m: s, n: s, k: s, transA: v[0] === 'T', transB: v[1] === 'T' })));
+const VGG_CONVS = VGG_CONV_CASES.map(convShape);
+const GAN_STEP = ganCase(false).shape;
 
 /**
  * Every target on one run's rows (threads 1 and 2): GEMM 512³ / 1024³ in all variants ≥ 90 % of the
@@ -44,9 +49,9 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetCheck[] {
       check(`conv2d ${shape}, ${threads} thread(s): backward ÷ tfjs-wasm's forward`, find('conv2d_bwd', shape, RESIDENT, threads).gflops / peer, 1.1);
     }
   }
-  const step = find('gan_step', 'mlp batch 64', GANSTYLE, 2);
+  const step = find('gan_step', GAN_STEP, GANSTYLE, 2);
   check('gan_step, 2 threads: steps/s', 1000 / step.ms, 25);
-  check('gan_step, 2 threads: ÷ tfjs-wasm', find('gan_step', 'mlp batch 64', TFJS, 2).ms / step.ms, 15);
+  check('gan_step, 2 threads: ÷ tfjs-wasm', find('gan_step', GAN_STEP, TFJS, 2).ms / step.ms, 15);
   return checks;
 }
 
