@@ -1,6 +1,6 @@
 // The WASM ABI and the only asc entry: every kernel plus the scratch arena (and one bench helper).
 // Arguments are i32 sizes/flags and usize byte offsets into memory (C5); mirror: src/wasm/exports.ts.
-export { gemm } from './kernels/gemm';
+export { gemm, gemm_shared, gemm_schedule_bytes } from './kernels/gemm';
 export { im2col } from './kernels/im2col';
 export { col2im } from './kernels/col2im';
 export { conv } from './kernels/conv';

@@ -46,7 +46,7 @@
 // rounding differs from the reference's single running sum by O(√k·ε)·Σ|a·b|.
 // NOTE: the micro-kernel loop is deliberately not unrolled in source: binaryen regroups an
 // unrolled body per accumulator, which keeps 8 B vectors live and makes V8 spill (measured 33 vs
-// 50 GFLOP/s). It is inlined into the blocked driver (both call sites): V8 then unrolls its loop 4×
+// 50 GFLOP/s). It is inlined into the drivers (gemmBlocked, gemm_shared): V8 then unrolls its loop 4×
 // itself (its wasm unroller takes ≤ 50-node loops per nesting level, and the nest lifts the limit), dropping the
 // per-step stack guard and address zero-extensions: 30 → ≈ 25 instructions per k-step, 34 of 41
 // alternating rounds faster (+0.7 % on average) on a Zen 5 VM.
@@ -69,6 +69,59 @@ export function gemm(
   assert(m >= 0 && n >= 0 && k >= 0, 'gemm: negative size');
   assert(ldc >= n && lda >= (transA ? m : k) && ldb >= (transB ? k : n), 'gemm: leading dimension too small');
   gemmBlocked(m, n, k, a, lda, transA, 0, b, ldb, transB ? B_COLS : B_ROWS, c, ldc, accumulate);
+}
+
+/**
+ * gemm shared by every thread that calls it with the same arguments and schedule (the 'threads'
+ * build: one job of the pool, src/wasm/parallel.ts): they take units of `unitPanels` 4-row panels of
+ * C per packed op(B) slice as tickets until none is left, so a thread slowed by the machine takes
+ * fewer, and one that joins late, or never, costs nothing but its share. `sched`
+ * (gemm_schedule_bytes, zeroed but for its first i32 = unitPanels) holds the next ticket and each
+ * unit's progress.
+ */
+export function gemm_shared(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, transA: bool,
+  b: usize, ldb: i32, transB: bool,
+  c: usize, ldc: i32, accumulate: bool, sched: usize,
+): void {
+  assert(m >= 0 && n >= 0 && k >= 0, 'gemm: negative size');
+  assert(ldc >= n && lda >= (transA ? m : k) && ldb >= (transB ? k : n), 'gemm: leading dimension too small');
+  assert(sched != 0 && load<i32>(sched) > 0, 'gemm_shared: no schedule');
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (fetchAdd(sched + 4, 1) == 0) gemmBlocked(m, n, 0, a, lda, transA, 0, b, ldb, B_ROWS, c, ldc, accumulate); // one thread clears C
+    return;
+  }
+  // Row units handed out as tickets: ticket t is unit t % units of block t / units, blocks in
+  // gemmBlocked's order (column block outer, K slice inner). Unit u of a block waits until the unit's
+  // earlier blocks are done, so every C element still gets its K slices in order — the sums of the
+  // one-thread call, bit for bit, whichever thread runs which unit. (A loop of its own, not an option of
+  // gemmBlocked: the two loops in one function made the one-thread path 1–2 % slower, alternating raw
+  // runs; the block loop around the units keeps the micro-kernel as deeply nested as gemmBlocked's.)
+  const mark = scratch_mark();
+  const KB = kBlock(k), NB = nBlock(n, k, KB), bKind = transB ? B_COLS : B_ROWS;
+  const bPack = scratch_alloc(<usize>(min(k, KB) * min((n + NR - 1) & ~(NR - 1), NB)) << 2);
+  const aPack = scratch_alloc(<usize>(min(k, KB) * MR * A_ELEM)), tile = scratch_alloc(MR * NR * 4);
+  const unitRows = load<i32>(sched) * MR, units = (m + unitRows - 1) / unitRows;
+  const kBlocks = (k + KB - 1) / KB, tickets = ((n + NB - 1) / NB) * kBlocks * units;
+  for (let t = fetchAdd(sched + 4, 1); t < tickets;) {
+    // a block: its op(B) slice packed once, then its units for as long as this thread's tickets stay in it
+    const block = t / units;
+    const jc = (block / kBlocks) * NB, pc = (block % kBlocks) * KB;
+    const nc = min(NB, n - jc), kc = min(KB, k - pc);
+    packB(bPack, b, ldb, bKind, jc, nc, pc, kc);
+    do {
+      const unit = t - block * units;
+      const done = sched + 8 + (<usize>unit << 2); // blocks of this unit finished
+      while (loadShared(done) < block) {} // its previous block: another thread's, `units` tickets back
+      const ir = unit * unitRows;
+      rowPanels(ir, min(m, ir + unitRows), m, jc, nc, pc, kc, a, lda, transA, 0, aPack, bPack, tile, c, ldc, accumulate || pc > 0);
+      storeShared(done, block + 1);
+      t = fetchAdd(sched + 4, 1);
+    } while (t < tickets && t / units == block);
+  }
+  scratch_release(mark);
 }
 
 /** Where gemmBlocked's op(B) comes from: B, Bᵀ, or an image read as its im2col columns or their
@@ -94,55 +147,106 @@ export function gemmBlocked(
     return;
   }
   const mark = scratch_mark();
-  // Equal blocks (784 = 4 × 196, not 3 × 256 + 16), rounded to the tile so only the last is ragged.
-  // Column blocks of a packed slice of KC·NC floats: NC columns, more when the slice is shallower.
-  const KB = blockStep(k, KC, 4), NB = blockStep(n, max(NC, (KC * NC / min(k, KB)) & ~(NR - 1)), NR);
+  const KB = kBlock(k), NB = nBlock(n, k, KB);
   const bPack = scratch_alloc(<usize>(min(k, KB) * min((n + NR - 1) & ~(NR - 1), NB)) << 2);
   const aPack: usize = aPacked != 0 ? 0 : scratch_alloc(<usize>(min(k, KB) * MR * A_ELEM)); // one panel, repacked per ir
-  const panels = (m + MR - 1) / MR;
   const tile = scratch_alloc(MR * NR * 4);
   for (let jc = 0; jc < n; jc += NB) {
     const nc = min(NB, n - jc);
     for (let pc = 0; pc < k; pc += KB) {
       const kc = min(KB, k - pc);
-      const add = accumulate || pc > 0;
-      if (bKind == B_IM2COL) packBIm2col(bPack, pc, kc, jc, nc);
-      else if (bKind == B_IM2COL_T) packBIm2colT(bPack, pc, kc, jc, nc);
-      else if (bKind == B_COLS) packBCols(bPack, b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc);
-      else packBRows(bPack, b + (<usize>(pc * ldb + jc) << 2), ldb, kc, nc);
-      // packAPanels' slice pc: its panels one after another, kc deep, after pc·panels·MR elements
-      let ap = aPacked + <usize>(pc * panels * MR) * A_ELEM;
-      for (let ir = 0; ir < m; ir += MR) {
-        const mr = min(MR, m - ir);
-        // op(A)[ir + r, pc + p] sits at aSrc + p·sp + r·sr (bytes); a whole 4-row panel is packed by
-        // the SIMD micro-kernel of its first tile as it reads it (packing: below), else here
-        const aSrc = transA ? a + (<usize>(pc * lda + ir) << 2) : a + (<usize>(ir * lda + pc) << 2);
-        const sr: usize = transA ? 4 : <usize>lda << 2, sp: usize = transA ? <usize>lda << 2 : 4;
-        const packing = ASC_FEATURE_SIMD && aPacked == 0 && mr == MR && nc >= NR;
-        if (aPacked == 0) {
-          ap = aPack;
-          if (!packing) packA(aPack, aSrc, sr, sp, kc, mr);
-        }
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const bp = bPack + (<usize>(jr * kc) << 2);
-          const cp = c + (<usize>(ir * ldc + jc + jr) << 2);
-          if (ASC_FEATURE_SIMD && packing && jr == 0) {
-            gemm_rx8_simd(MR, kc, ap, bp, cp, ldc, add, true, aSrc, sr, sp);
-          } else if (mr == MR && nr == NR) {
-            microKernel(kc, ap, bp, cp, ldc, add);
-          } else if (ASC_FEATURE_SIMD && mr == 3 && nr == NR) {
-            gemm_rx8_simd(3, kc, ap, bp, cp, ldc, add, false, 0, 0, 0);
-          } else {
-            microKernel(kc, ap, bp, tile, NR, false);
-            storeEdge(mr, nr, tile, cp, ldc, add);
-          }
-        }
-        if (aPacked != 0) ap += <usize>(kc * MR) * A_ELEM;
-      }
+      packB(bPack, b, ldb, bKind, jc, nc, pc, kc);
+      rowPanels(0, m, m, jc, nc, pc, kc, a, lda, transA, aPacked, aPack, bPack, tile, c, ldc, accumulate || pc > 0);
     }
   }
   scratch_release(mark);
+}
+
+// Equal blocks (784 = 4 × 196, not 3 × 256 + 16), rounded to the tile so only the last is ragged.
+// @ts-ignore: decorator
+@inline function kBlock(k: i32): i32 {
+  return blockStep(k, KC, 4);
+}
+
+/** Column blocks of a packed slice of KC·NC floats: NC columns, more when the slice is shallower. */
+// @ts-ignore: decorator
+@inline function nBlock(n: i32, k: i32, KB: i32): i32 {
+  return blockStep(n, max(NC, (KC * NC / min(k, KB)) & ~(NR - 1)), NR);
+}
+
+/** Bytes of gemm_shared's schedule for m rows in units of `unitPanels` 4-row panels: 2 words and one per unit. */
+export function gemm_schedule_bytes(m: i32, unitPanels: i32): usize {
+  return <usize>(2 + (m + unitPanels * MR - 1) / (unitPanels * MR)) << 2;
+}
+
+// gemm_shared's schedule words: atomics in the shared-memory builds; plain loads and stores in the
+// others (one thread: nothing to synchronise, and their memory has no atomics without 'threads').
+// @ts-ignore: decorator
+@inline function fetchAdd(ptr: usize, v: i32): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(ptr, v);
+  const old = load<i32>(ptr);
+  store<i32>(ptr, old + v);
+  return old;
+}
+
+// @ts-ignore: decorator
+@inline function loadShared(ptr: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.load<i32>(ptr);
+  return load<i32>(ptr);
+}
+
+// @ts-ignore: decorator
+@inline function storeShared(ptr: usize, v: i32): void {
+  if (ASC_FEATURE_THREADS) atomic.store<i32>(ptr, v);
+  else store<i32>(ptr, v);
+}
+
+/** Packs the kc × nc slice of op(B) at (pc, jc) into bPack. */
+// @ts-ignore: decorator
+@inline function packB(bPack: usize, b: usize, ldb: i32, bKind: i32, jc: i32, nc: i32, pc: i32, kc: i32): void {
+  if (bKind == B_IM2COL) packBIm2col(bPack, pc, kc, jc, nc);
+  else if (bKind == B_IM2COL_T) packBIm2colT(bPack, pc, kc, jc, nc);
+  else if (bKind == B_COLS) packBCols(bPack, b + (<usize>(jc * ldb + pc) << 2), ldb, kc, nc);
+  else packBRows(bPack, b + (<usize>(pc * ldb + jc) << 2), ldb, kc, nc);
+}
+
+/** C[ir0…ir1, jc…jc+nc) (+)= op(A)[ir0…ir1, pc…pc+kc) · the packed slice: each 4-row panel swept across every B panel. */
+// @ts-ignore: decorator
+@inline function rowPanels(
+  ir0: i32, ir1: i32, m: i32, jc: i32, nc: i32, pc: i32, kc: i32,
+  a: usize, lda: i32, transA: bool, aPacked: usize, aPack: usize, bPack: usize, tile: usize, c: usize, ldc: i32, add: bool,
+): void {
+  // packAPanels' slice pc: its panels one after another, kc deep, after pc·panels·MR elements
+  const panels = (m + MR - 1) / MR;
+  let ap = aPacked + <usize>(pc * panels * MR + ir0 * kc) * A_ELEM;
+  for (let ir = ir0; ir < ir1; ir += MR) {
+    const mr = min(MR, m - ir);
+    // op(A)[ir + r, pc + p] sits at aSrc + p·sp + r·sr (bytes); a whole 4-row panel is packed by
+    // the SIMD micro-kernel of its first tile as it reads it (packing: below), else here
+    const aSrc = transA ? a + (<usize>(pc * lda + ir) << 2) : a + (<usize>(ir * lda + pc) << 2);
+    const sr: usize = transA ? 4 : <usize>lda << 2, sp: usize = transA ? <usize>lda << 2 : 4;
+    const packing = ASC_FEATURE_SIMD && aPacked == 0 && mr == MR && nc >= NR;
+    if (aPacked == 0) {
+      ap = aPack;
+      if (!packing) packA(aPack, aSrc, sr, sp, kc, mr);
+    }
+    for (let jr = 0; jr < nc; jr += NR) {
+      const nr = min(NR, nc - jr);
+      const bp = bPack + (<usize>(jr * kc) << 2);
+      const cp = c + (<usize>(ir * ldc + jc + jr) << 2);
+      if (ASC_FEATURE_SIMD && packing && jr == 0) {
+        gemm_rx8_simd(MR, kc, ap, bp, cp, ldc, add, true, aSrc, sr, sp);
+      } else if (mr == MR && nr == NR) {
+        microKernel(kc, ap, bp, cp, ldc, add);
+      } else if (ASC_FEATURE_SIMD && mr == 3 && nr == NR) {
+        gemm_rx8_simd(3, kc, ap, bp, cp, ldc, add, false, 0, 0, 0);
+      } else {
+        microKernel(kc, ap, bp, tile, NR, false);
+        storeEdge(mr, nr, tile, cp, ldc, add);
+      }
+    }
+    if (aPacked != 0) ap += <usize>(kc * MR) * A_ELEM;
+  }
 }
 
 /** Bytes of op(A) [m×k] packed whole (packAPanels). */
@@ -152,7 +256,7 @@ export function packedABytes(m: i32, k: i32): usize {
 
 /** op(A) [m×k] packed whole for gemmBlocked: per KC slice, every MR-row panel in gemm's layout. */
 export function packAPanels(dst: usize, m: i32, k: i32, a: usize, lda: i32, transA: bool): void {
-  const KB = blockStep(k, KC, 4), rows = (m + MR - 1) & ~(MR - 1);
+  const KB = kBlock(k), rows = (m + MR - 1) & ~(MR - 1);
   for (let pc = 0; pc < k; pc += KB) {
     const kc = min(KB, k - pc);
     if (transA) packA(dst, a + (<usize>(pc * lda) << 2), 4, <usize>lda << 2, kc, m);
@@ -249,8 +353,11 @@ function gemm_4x8_scalar(kc: i32, a: usize, b: usize, c: usize, ldc: i32, add: b
   }
 }
 
+// storeEdge, packBRows and packBCols are @inline: with two drivers calling them binaryen stopped
+// inlining them (it inlines any function called once), and gemmBlocked's code then differed.
 /** Writes the valid mr×nr corner of a 4×8 tile (row stride NR) into C. */
-function storeEdge(mr: i32, nr: i32, tile: usize, c: usize, ldc: i32, add: bool): void {
+// @ts-ignore: decorator
+@inline function storeEdge(mr: i32, nr: i32, tile: usize, c: usize, ldc: i32, add: bool): void {
   if (ASC_FEATURE_SIMD && nr == NR) {
     // whole rows (m % 4 = 1 or 2; 3 rows take gemm_rx8_simd): two f32x4 per row, the same adds
     for (let i = 0; i < mr; i++) {
@@ -307,7 +414,8 @@ function packA(dst: usize, src: usize, sr: usize, sp: usize, kc: i32, len: i32):
  * line is finished while it is in L1. (Panel-outer reads, or row-by-row scattered writes, alias
  * in L1 when ld·4 or kc·32 is a multiple of 4 KB: measured 35 vs 49 GFLOP/s for n = 784.)
  */
-function packBRows(dst: usize, src: usize, ld: i32, kc: i32, len: i32): void {
+// @ts-ignore: decorator
+@inline function packBRows(dst: usize, src: usize, ld: i32, kc: i32, len: i32): void {
   const ldBytes = <usize>ld << 2, panelBytes = <usize>kc << 5;
   const full = len & ~(NR - 1);
   for (let p0 = 0; p0 < kc; p0 += 8) {
@@ -336,7 +444,8 @@ function packBRows(dst: usize, src: usize, ld: i32, kc: i32, len: i32): void {
  * each column's depth run is contiguous. Full groups of 4 columns go through 4×4 transposes;
  * ragged columns and the kc % 4 tail are scalar.
  */
-function packBCols(dst: usize, src: usize, ld: i32, kc: i32, len: i32): void {
+// @ts-ignore: decorator
+@inline function packBCols(dst: usize, src: usize, ld: i32, kc: i32, len: i32): void {
   const ldBytes = <usize>ld << 2;
   for (let j0 = 0; j0 < len; j0 += NR) {
     const cols = min(NR, len - j0);

@@ -86,7 +86,7 @@ export function bindWasmKernels(ex: WasmExports, par?: Parallel, heap?: Resident
       if (split) par.wake();
       // C is read when accumulating, and its row gaps (ldc > n) must survive the copy-out.
       const cIo = accumulate || (m > 1 && ldc !== n) ? 'inout' : 'out';
-      const ops = [operand(a, aLen, 'in'), operand(b, bLen, 'in'), operand(c, cLen, cIo), operand(null, split ? par.arenaBytes() / 4 : 0, 'tmp')];
+      const ops = [operand(a, aLen, 'in'), operand(b, bLen, 'in'), operand(c, cLen, cIo), operand(null, split ? par.gemmArenaBytes(m, n) / 4 : 0, 'tmp')];
       marshal(ex, heap, ops, ([pa, pb, pc, arena]) => {
         if (split) par.gemm(m, n, k, pa, lda, transA ? 1 : 0, pb, ldb, transB ? 1 : 0, pc, ldc, accumulate ? 1 : 0, arena);
         else ex.gemm(

@@ -16,6 +16,14 @@ export interface WasmExports {
     a: number, lda: number, transA: number,
     b: number, ldb: number, transB: number,
     c: number, ldc: number, accumulate: number): void;
+  /** gemm run by every thread of a pool job together, taking row units of C from the schedule at `sched`
+   *  (gemm_schedule_bytes(m, unitPanels) bytes, zeroed but for its first i32 = unitPanels). */
+  gemm_shared(m: number, n: number, k: number,
+    a: number, lda: number, transA: number,
+    b: number, ldb: number, transB: number,
+    c: number, ldc: number, accumulate: number, sched: number): void;
+  /** Bytes of gemm_shared's schedule for m rows in units of unitPanels 4-row panels. */
+  gemm_schedule_bytes(m: number, unitPanels: number): number;
   /** assembly/kernels/im2col.ts */
   im2col(x: number, c: number, h: number, w: number,
     kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
@@ -81,6 +89,8 @@ export interface WasmExports {
 /** Export name → parameter count (a WebAssembly function's `length` is its arity). */
 export const WASM_FUNCTIONS = {
   gemm: 12,
+  gemm_shared: 13,
+  gemm_schedule_bytes: 2,
   im2col: 16,
   col2im: 16,
   conv: 26,

@@ -3,12 +3,16 @@
 // shared WebAssembly.Memory; the calling thread allocates every region (operands, results and one
 // arena region per worker for gemm's packed panels) and posts a job in a control SharedArrayBuffer.
 //
-// A job is one kernel call cut into `chunks` disjoint pieces of its output: gemm by rows or columns
-// of C (units of the micro-tile, 4 rows / 8 columns), im2col/col2im and the depthwise kernels by
+// A job is one kernel call cut into `chunks` disjoint pieces of its output: gemm by columns of C
+// (units of the micro-tile's 8 columns) when C is short and wide, im2col/col2im and the depthwise kernels by
 // image channel, a whole conv by the units of src/kernels/conv.ts (bands of the forward, input
 // channels of the gradients: each thread runs the band loops on its share). Threads —
 // the caller first, then every worker that wakes in time — take the next chunk with a
 // compare-exchange until none is left, so a late or descheduled worker costs nothing but its share.
+// A gemm split by rows is one chunk per thread of gemm_shared instead: inside the kernel the threads
+// take units of rows per packed op(B) slice as tickets from a schedule in the shared memory (each
+// packs all of op(B), as a one-chunk-per-thread row split does, but the rows follow the threads'
+// speeds: a thread the machine slows takes fewer).
 // Each C element is computed by exactly one thread with the same K order as the one-thread call
 // (gemm's K blocking depends on k only), so results are bit-identical for every thread count.
 //
@@ -21,7 +25,7 @@
 //          it rewrites the job words)
 //   [DONE] chunks finished; the caller waits on it    [STOP] 1: workers return    [ERR] 1: a chunk threw
 //   [HELPED] chunks run by workers so far, [READY] workers that have started (statistics)
-//   [JOB …] op, chunks, unit, total, split, arena, arena bytes, kernel args
+//   [JOB …] op, chunks, unit, total, arena, arena bytes, kernel args
 //   [IDLE_SPIN], [WAKE_SPIN] the workers' spin times in µs                         [MSG …] first error text
 //   [SLEEPERS] workers inside Atomics.wait(SEQ)   [CALLER_WAITS] 1 while the caller is inside Atomics.wait(DONE)
 //          Atomics.notify costs 30–40 µs even when it wakes nobody, so it is only called when someone
@@ -33,9 +37,9 @@ import { convImages, convRows, convUnits, type ConvGeom, type ConvLoopKind } fro
 import type { WasmExports } from './exports.js';
 
 const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5, HELPED = 6, READY = 7;
-const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_SPLIT = 4, J_ARENA = 5, J_ARENA_BYTES = 6, J_ARGS = 8;
+const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_ARENA = 4, J_ARENA_BYTES = 5, J_ARGS = 6;
 const IDLE_SPIN = 41, WAKE_SPIN = 42; // the workers' spin times (µs), set by the caller
-const MAX_ARGS = IDLE_SPIN - (JOB + J_ARGS); // 25: conv's
+const MAX_ARGS = IDLE_SPIN - (JOB + J_ARGS); // 27 (conv takes 25)
 const SLEEPERS = 43, CALLER_WAITS = 44;
 /** Adam's 8 scalars (beta1 … wd) as float32 bits, after its 6 integer args (p, g, m, v, vmax, n). */
 const ADAM_SCALARS = JOB + J_ARGS + 6;
@@ -46,7 +50,7 @@ export const CONTROL_BYTES = TIMES + 16;
 const clock = () => performance.timeOrigin + performance.now(); // comparable across threads
 
 const SEQ_MASK = 0x7ffff, INDEX_BITS = 12, MAX_CHUNKS = (1 << INDEX_BITS) - 1;
-const OP_GEMM = 1, OP_IM2COL = 2, OP_COL2IM = 3, OP_DEPTHWISE = 4, OP_CONV = 5, OP_ADAM = 6;
+const OP_GEMM_COLUMNS = 1, OP_IM2COL = 2, OP_COL2IM = 3, OP_DEPTHWISE = 4, OP_CONV = 5, OP_ADAM = 6, OP_GEMM_SHARED = 7;
 /** conv's `kind` for dW by output channels [lo, hi) (the pool's split of a weight gradient, splitsWeightByOutput). */
 export const CONV_WEIGHT_BY_OUTPUT = 3;
 /** conv's `kind` for dx by x rows or images [lo, hi) (the pool's split of an input gradient, splitsInputByRows). */
@@ -61,7 +65,6 @@ export const CONV_KINDS: readonly ConvLoopKind[] = ['forward', 'input', 'weight'
  * call runs on the caller alone (3→64: its 3 channels in 3 chunks cost 1.6–2× the CPU of one).
  */
 const FORWARD_CHUNKS_PER_THREAD = 4, GRADIENT_MIN_UNITS = 4;
-const SPLIT_ROWS = 0, SPLIT_COLS = 1;
 
 /** Below this many flops (≈ 0.1–0.2 ms of work) a gemm runs on the calling thread alone. */
 export const PARALLEL_MIN_FLOPS = 5e6;
@@ -116,17 +119,25 @@ function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): v
   const g = (j: number) => ctl[JOB + J_ARGS + j];
   const p = (j: number) => ctl[JOB + J_ARGS + j] >>> 0; // a byte offset (memory may exceed 2 GiB)
   switch (ctl[JOB + J_OP]) {
-    case OP_GEMM: {
-      const [m, n, k, lda, tA, ldb, tB, ldc, acc] = [g(0), g(1), g(2), g(4), g(5), g(7), g(8), g(10), g(11)];
-      if (ctl[JOB + J_SPLIT] === SPLIT_ROWS) {
-        // rows lo…hi of op(A) and C
-        ex.gemm(hi - lo, n, k, p(3) + (tA ? lo * 4 : lo * lda * 4), lda, tA, p(6), ldb, tB, p(9) + lo * ldc * 4, ldc, acc);
-      } else {
-        // columns lo…hi of op(B) and C
-        ex.gemm(m, hi - lo, k, p(3), lda, tA, p(6) + (tB ? lo * ldb * 4 : lo * 4), ldb, tB, p(9) + lo * 4, ldc, acc);
-      }
+    case OP_GEMM_COLUMNS: {
+      // columns lo…hi of op(B) and C
+      const [m, k, lda, tA, ldb, tB, ldc, acc] = [g(0), g(2), g(4), g(5), g(7), g(8), g(10), g(11)];
+      ex.gemm(m, hi - lo, k, p(3), lda, tA, p(6) + (tB ? lo * ldb * 4 : lo * 4), ldb, tB, p(9) + lo * 4, ldc, acc);
       break;
     }
+    case OP_GEMM_SHARED:
+      // this thread's part of the row tickets; args: gemm's 12, the schedule, its rows per ticket (panels)
+      try {
+        ex.gemm_shared(g(0), g(1), g(2), p(3), g(4), g(5), p(6), g(7), g(8), p(9), g(10), g(11), p(12));
+      } catch (e) {
+        // a trap left its unit unfinished: release the threads waiting on it and take the rest of the
+        // tickets away, so the job ends (with this error) instead of spinning forever
+        const s = new Int32Array(ex.memory.buffer, p(12), ex.gemm_schedule_bytes(g(0), g(13)) / 4);
+        Atomics.store(s, 1, 1 << 30);
+        for (let u = 2; u < s.length; u++) Atomics.store(s, u, 1 << 30);
+        throw e;
+      }
+      break;
     case OP_IM2COL:
     case OP_COL2IM: {
       // channels lo…hi: image planes of h·w floats, column rows of kh·kw·ohCount·ow floats
@@ -269,10 +280,33 @@ export class Parallel {
     return Atomics.load(this.ctl, HELPED);
   }
 
-  /** Bytes the caller reserves (after its operands) for the workers' arenas: pass the offset to gemm(),
-   *  conv() (with its convArenaExtraBytes) or depthwise(). */
+  /** Bytes the caller reserves (after its operands) for the workers' arenas: pass the offset to
+   *  conv() (with its convArenaExtraBytes) or depthwise(); gemm() takes gemmArenaBytes(m). */
   arenaBytes(extraPerWorker = 0): number {
     return (this.threads - 1) * (WORKER_ARENA_BYTES + extraPerWorker);
+  }
+
+  /** Bytes the caller reserves for a split gemm (after its operands): the workers' arenas, then gemm_shared's schedule. */
+  gemmArenaBytes(m: number, n: number): number {
+    return this.arenaBytes() + (this.gemmByRows(m, n) ? this.ex.gemm_schedule_bytes(m, this.gemmUnitPanels(m)) : 0);
+  }
+
+  /**
+   * Split the larger side: a column split makes every thread pack all of op(A) (4 lanes per
+   * element), a row split all of op(B) (plain copy), so rows win unless C is short and wide. (Column
+   * tickets were tried: 64-column units with op(A) packed once per thread cost 15 % on the MLP shapes
+   * in quiet minutes — an op(A) panel then serves 8 tiles instead of n/16.)
+   */
+  private gemmByRows(m: number, n: number): boolean {
+    return 4 * m >= n;
+  }
+
+  /**
+   * Rows per ticket of gemm_shared, in 4-row panels: ≥ 8 tickets per thread and packed op(B) slice
+   * where m allows, at most 32 rows (512³: 16 tickets of 32 rows × 512 × 256, ≈ 0.16 ms each).
+   */
+  private gemmUnitPanels(m: number): number {
+    return Math.max(1, Math.min(8, Math.floor(Math.ceil(m / 4) / (8 * this.threads))));
   }
 
   /**
@@ -344,7 +378,7 @@ export class Parallel {
       return;
     }
     new Float32Array(this.ctl.buffer, ADAM_SCALARS * 4, 8).set(scalars);
-    this.run(OP_ADAM, SPLIT_ROWS, 4, n, 0, [...ptrs, n]);
+    this.run(OP_ADAM, 4, n, 0, [...ptrs, n]);
   }
 
   /** Whether a depthwise call over `c` channels of `flops` multiply-adds ×2 is worth splitting. */
@@ -363,7 +397,7 @@ export class Parallel {
       this.ex.depthwise.apply(null, [...args, 0, c] as Parameters<WasmExports['depthwise']>);
       return;
     }
-    this.run(OP_DEPTHWISE, SPLIT_ROWS, 1, c, arena, args);
+    this.run(OP_DEPTHWISE, 1, c, arena, args);
   }
 
   /** ex.gemm's arguments (byte offsets into the shared memory) plus the workers' arena region. */
@@ -373,11 +407,17 @@ export class Parallel {
       this.ex.gemm(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate);
       return;
     }
-    // Split the larger side: a column split makes every thread pack all of op(A) (4 lanes per
-    // element), a row split all of op(B) (plain copy), so rows win unless C is short and wide.
-    const rows = 4 * m >= n;
-    const unit = rows ? 4 : 8, total = rows ? m : n;
-    this.run(OP_GEMM, rows ? SPLIT_ROWS : SPLIT_COLS, unit, total, arena, [m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate]);
+    const args = [m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate];
+    if (!this.gemmByRows(m, n)) {
+      this.run(OP_GEMM_COLUMNS, 8, n, arena, args);
+      return;
+    }
+    // gemm_shared's schedule after the workers' arenas: rows per ticket, the next ticket, each unit's progress
+    const unitPanels = this.gemmUnitPanels(m), sched = arena + this.arenaBytes();
+    const s = new Int32Array(this.ex.memory.buffer, sched, this.ex.gemm_schedule_bytes(m, unitPanels) / 4);
+    s.fill(0);
+    s[0] = unitPanels;
+    this.run(OP_GEMM_SHARED, 1, this.threads, arena, [...args, sched, unitPanels], 1);
   }
 
   /** ex.im2col / ex.col2im (`col2im` true) split by channel. */
@@ -388,7 +428,7 @@ export class Parallel {
       fn.apply(null, args as Parameters<typeof fn>);
       return;
     }
-    this.run(col2im ? OP_COL2IM : OP_IM2COL, SPLIT_ROWS, 1, c, 0, args);
+    this.run(col2im ? OP_COL2IM : OP_IM2COL, 1, c, 0, args);
   }
 
   /**
@@ -403,13 +443,13 @@ export class Parallel {
     const geom = [g.n, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.groups, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, convRows(g), convImages(g)] as const;
     if (kind === 'weight' && this.splitsWeightByOutput(g, flops)) {
       // output channels in multiples of 8 (gemm's panel width), one chunk per thread, a column buffer each
-      this.run(OP_CONV, SPLIT_ROWS, 8, g.cout, arena, [CONV_WEIGHT_BY_OUTPUT, a, b, out, cols, colsFloats * 4, bias, ...geom], 1,
+      this.run(OP_CONV, 8, g.cout, arena, [CONV_WEIGHT_BY_OUTPUT, a, b, out, cols, colsFloats * 4, bias, ...geom], 1,
         WORKER_ARENA_BYTES + convArenaExtraBytes(kind, g));
       return;
     }
     if (kind === 'input' && this.splitsInputByRows(g, flops)) {
       // x rows or images, one chunk per thread (each chunk recomputes the output rows at its edges), a column buffer each
-      this.run(OP_CONV, SPLIT_ROWS, 1, inputRowUnits(g), arena, [CONV_INPUT_BY_ROWS, a, b, out, cols, colsFloats * 4, bias, ...geom], 1,
+      this.run(OP_CONV, 1, inputRowUnits(g), arena, [CONV_INPUT_BY_ROWS, a, b, out, cols, colsFloats * 4, bias, ...geom], 1,
         WORKER_ARENA_BYTES + convArenaExtraBytes(kind, g));
       return;
     }
@@ -418,11 +458,11 @@ export class Parallel {
       this.ex.conv(k, a, b, out, cols, bias, ...geom, 0, units);
       return;
     }
-    this.run(OP_CONV, SPLIT_ROWS, 1, units, arena, [k, a, b, out, cols, colsFloats * 4, bias, ...geom], kind === 'forward' ? FORWARD_CHUNKS_PER_THREAD : 1,
+    this.run(OP_CONV, 1, units, arena, [k, a, b, out, cols, colsFloats * 4, bias, ...geom], kind === 'forward' ? FORWARD_CHUNKS_PER_THREAD : 1,
       WORKER_ARENA_BYTES + convArenaExtraBytes(kind, g));
   }
 
-  private run(op: number, split: number, unit: number, total: number, arena: number, args: readonly number[], perThread = this.chunksPerThread,
+  private run(op: number, unit: number, total: number, arena: number, args: readonly number[], perThread = this.chunksPerThread,
     arenaBytes = WORKER_ARENA_BYTES): void {
     const dead = this.failure();
     if (dead !== undefined) throw dead;
@@ -434,7 +474,6 @@ export class Parallel {
     ctl[JOB + J_CHUNKS] = chunks;
     ctl[JOB + J_UNIT] = unit;
     ctl[JOB + J_TOTAL] = total;
-    ctl[JOB + J_SPLIT] = split;
     ctl[JOB + J_ARENA] = arena;
     ctl[JOB + J_ARENA_BYTES] = arenaBytes;
     if (args.length > MAX_ARGS) throw new Error(`thread pool: ${args.length} job arguments, the control block holds ${MAX_ARGS}`);

@@ -111,6 +111,40 @@ describe('gemm property: TS reference vs WASM', () => {
     }), fcParams(60));
   });
 
+  it('gemm_shared on one thread (every ticket in turn) = gemm bit for bit, whatever the rows per ticket', () => {
+    // The pool's row split (test/wasm/threads.test.ts runs it on 2 and 3 threads); here the tickets'
+    // bookkeeping alone: units of 1–9 panels over ragged m, several K slices and column blocks, k = 0.
+    const exports = (['release', 'scalar', 'relaxed', 'debug'] as const).map((t) => [t, loadNodeWasm(t)] as const);
+    const dims = fc.tuple(fc.integer({ min: 1, max: 70 }), fc.constantFrom(1, 8, 13, 600), fc.constantFrom(0, 1, 7, 300, 530));
+    fc.assert(fc.property(gemmCase(dims), fc.integer({ min: 1, max: 9 }), (g, unitPanels) => {
+      for (const [target, ex] of exports) {
+        const cLen = (g.m - 1) * g.ldc + g.n, schedBytes = ex.gemm_schedule_bytes(g.m, unitPanels);
+        const floats = g.a.length + g.b.length + 2 * cLen, base = ex.scratch_alloc(floats * 4 + schedBytes);
+        try {
+          const pa = base, pb = pa + g.a.length * 4, pc1 = pb + g.b.length * 4, pc2 = pc1 + cLen * 4, sched = pc2 + cLen * 4;
+          const mem = new Float32Array(ex.memory.buffer, base, floats);
+          mem.set(g.a, 0);
+          mem.set(g.b, g.a.length);
+          mem.set(g.c.subarray(0, cLen), g.a.length + g.b.length);
+          mem.set(g.c.subarray(0, cLen), g.a.length + g.b.length + cLen);
+          const s = new Int32Array(ex.memory.buffer, sched, schedBytes / 4);
+          s.fill(0);
+          s[0] = unitPanels;
+          ex.gemm(g.m, g.n, g.k, pa, g.lda, +g.transA, pb, g.ldb, +g.transB, pc1, g.ldc, +g.accumulate);
+          ex.gemm_shared(g.m, g.n, g.k, pa, g.lda, +g.transA, pb, g.ldb, +g.transB, pc2, g.ldc, +g.accumulate, sched);
+          const after = new Float32Array(ex.memory.buffer, base, floats);
+          const c1 = after.subarray(g.a.length + g.b.length, g.a.length + g.b.length + cLen), c2 = after.subarray(g.a.length + g.b.length + cLen);
+          const i = c1.findIndex((v, j) => !Object.is(v, c2[j]));
+          assert.equal(i, -1, `${target} units of ${unitPanels} panels, ${label(g)}: element ${i} ${c1[i]} vs ${c2[i]}`);
+          const units = Math.ceil(g.m / (4 * unitPanels));
+          assert.equal(schedBytes, 4 * (2 + units), `${target}: schedule bytes`);
+        } finally {
+          ex.scratch_reset();
+        }
+      }
+    }), fcParams(60));
+  });
+
   it('the WASM binding rejects arrays shorter than the extent it reads', () => {
     for (const [name, k] of wasmPaths) {
       const big = new Float32Array(64);
