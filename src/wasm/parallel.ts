@@ -281,7 +281,7 @@ export class Parallel {
   }
 
   /** Bytes the caller reserves (after its operands) for the workers' arenas: pass the offset to
-   *  conv() (with its convArenaExtraBytes) or depthwise(); gemm() takes gemmArenaBytes(m). */
+   *  conv() (with its convArenaExtraBytes) or depthwise(); gemm() takes gemmArenaBytes(m, n). */
   arenaBytes(extraPerWorker = 0): number {
     return (this.threads - 1) * (WORKER_ARENA_BYTES + extraPerWorker);
   }
@@ -400,7 +400,7 @@ export class Parallel {
     this.run(OP_DEPTHWISE, 1, c, arena, args);
   }
 
-  /** ex.gemm's arguments (byte offsets into the shared memory) plus the workers' arena region. */
+  /** ex.gemm's arguments (byte offsets into the shared memory) plus a region of gemmArenaBytes(m, n) bytes: the workers' arenas, gemm_shared's schedule. */
   gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, transB: number,
     c: number, ldc: number, accumulate: number, arena: number): void {
     if (!this.splitsGemm(m, n, k)) {
