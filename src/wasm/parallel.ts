@@ -126,13 +126,14 @@ function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): v
       break;
     }
     case OP_GEMM_SHARED:
-      // this thread's part of the row tickets; args: gemm's 12, the schedule, its rows per ticket (panels)
+      // this thread's part of the row tickets; args: gemm's 12, then the schedule
       try {
         ex.gemm_shared(g(0), g(1), g(2), p(3), g(4), g(5), p(6), g(7), g(8), p(9), g(10), g(11), p(12));
       } catch (e) {
         // a trap left its unit unfinished: release the threads waiting on it and take the rest of the
         // tickets away, so the job ends (with this error) instead of spinning forever
-        const s = new Int32Array(ex.memory.buffer, p(12), ex.gemm_schedule_bytes(g(0), g(13)) / 4);
+        const unitPanels = Atomics.load(new Int32Array(ex.memory.buffer, p(12), 1), 0);
+        const s = new Int32Array(ex.memory.buffer, p(12), ex.gemm_schedule_bytes(g(0), unitPanels) / 4);
         Atomics.store(s, 1, 1 << 30);
         for (let u = 2; u < s.length; u++) Atomics.store(s, u, 1 << 30);
         throw e;
@@ -417,7 +418,7 @@ export class Parallel {
     const s = new Int32Array(this.ex.memory.buffer, sched, this.ex.gemm_schedule_bytes(m, unitPanels) / 4);
     s.fill(0);
     s[0] = unitPanels;
-    this.run(OP_GEMM_SHARED, 1, this.threads, arena, [...args, sched, unitPanels], 1);
+    this.run(OP_GEMM_SHARED, 1, this.threads, arena, [...args, sched], 1);
   }
 
   /** ex.im2col / ex.col2im (`col2im` true) split by channel. */
