@@ -22,6 +22,10 @@ export interface BenchRow {
   /** The single-thread SIMD ceiling (GFLOP/s) measured right before this row (gemm), for its `ceil`
    *  ratio: the machine's speed drifts within minutes. Not part of the JSON record. */
   ceiling?: number;
+  /** ganstyle's gemm rows at N > 1 threads: the same case on a pool of one thread, timed in the same
+   *  rounds (its fastest round's median), for the N-thread ÷ 1-thread scaling — the 1-thread section's
+   *  row was timed minutes earlier, in whatever phase the machine was then. */
+  oneThreadMs?: number;
 }
 
 /**
@@ -130,6 +134,7 @@ export const jsonLine = (r: BenchRow): string =>
   JSON.stringify({
     name: r.name, shape: r.shape, backend: r.backend, threads: r.threads, ms: Number(r.ms.toPrecision(5)), gflops: Number(r.gflops.toPrecision(4)),
     ...(r.ceiling === undefined ? {} : { ceiling: Number(r.ceiling.toPrecision(4)) }),
+    ...(r.oneThreadMs === undefined ? {} : { oneThreadMs: Number(r.oneThreadMs.toPrecision(5)) }),
   });
 
 const isGanstyle = (r: BenchRow): boolean => r.backend.startsWith('ganstyle');

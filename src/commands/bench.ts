@@ -6,10 +6,12 @@
 // and says why each peer was skipped. Order: every case at 1 thread, then at N; within a thread count,
 // case by case, ganstyle's runners and every peer's timed in turn for `rounds` rounds (alternate()),
 // each row its backend's fastest round — these VMs drift between speed phases over minutes, and rows
-// timed far apart would carry the drift into their ratios. One tfjs backend exists at a time and ORT
+// timed far apart would carry the drift into their ratios (so at N threads each gemm case is timed on a
+// one-thread pool too, in the same rounds: BenchRow.oneThreadMs). One tfjs backend exists at a time and ORT
 // has one pool per module instance, so the peers are opened per thread count. Rows come out case by
 // case (JSON lines, or the table at the end).
 import * as backend from '../backend.js';
+import { createNodeThreadPool } from '../node/threads.js';
 import { enableRelaxedSimd, registerNodeWasm } from '../node/wasm.js';
 import { relaxedSimdSupported, simdSupported } from '../wasm/loader.js';
 import { measureCeiling } from '../../bench/ceiling.js';
@@ -179,13 +181,24 @@ export async function runBench(opts: BenchOptions, io: BenchIo): Promise<BenchRo
         return m === undefined ? [] : [{ backend: peer.backend, peer, make: m, onNull: what === undefined ? undefined : (c: BenchCase<P>) => what(c, peer) }];
       });
     try {
-      for (const c of want('gemm') ? gemmCases(gemmSets(opts.quick)) : []) {
-        // The pool's kernels on operands in its memory (as the peers' tensors live in their WASM heaps),
-        // each row's ceiling re-measured right before it; the relaxed build (its own memory) copies them.
-        const ceilingMs = opts.quick || !simd ? 0 : 300;
-        const entries: Entry<GemmCase>[] = [{ backend: label, make: (p) => gemmRunner(p, backend.kernels(), backend.allocate), ceilingMs }];
-        if (threads === 1 && relaxed) entries.push({ backend: 'ganstyle-wasm-relaxed', make: (p) => gemmRunner(p, bindWasmKernels(wasmOf('wasm-relaxed')!)), ceilingMs });
-        await timeCase(c, [...entries, ...peerEntries<GemmCase>((peer) => (p) => peer.gemm(p))]);
+      // At N > 1 threads, a pool of one thread of its own times each gemm case in the same rounds as the
+      // N-thread row (its oneThreadMs): the scaling target then compares timings seconds apart.
+      const single = threads > 1 && want('gemm') ? createNodeThreadPool(1) : undefined;
+      try {
+        for (const c of want('gemm') ? gemmCases(gemmSets(opts.quick)) : []) {
+          // The pool's kernels on operands in its memory (as the peers' tensors live in their WASM heaps),
+          // each row's ceiling re-measured right before it; the relaxed build (its own memory) copies them.
+          const ceilingMs = opts.quick || !simd ? 0 : 300;
+          const entries: Entry<GemmCase>[] = [{ backend: label, make: (p) => gemmRunner(p, backend.kernels(), backend.allocate), ceilingMs }];
+          if (single !== undefined) entries.push({ backend: label, threads: 1, make: (p) => gemmRunner(p, single.kernels, single.allocate) });
+          if (threads === 1 && relaxed) entries.push({ backend: 'ganstyle-wasm-relaxed', make: (p) => gemmRunner(p, bindWasmKernels(wasmOf('wasm-relaxed')!)), ceilingMs });
+          const timed = await quietStdout(opts.json, () => alternate(c, [...entries, ...peerEntries<GemmCase>((peer) => (p) => peer.gemm(p))], threads, rounds, opts.quick, note));
+          const [main, one] = timed.splice(0, single === undefined ? 1 : 2);
+          emit(main !== null && one != null ? { ...main, oneThreadMs: one.ms } : main);
+          for (const r of timed) emit(r);
+        }
+      } finally {
+        single?.close();
       }
       // Each shape's forward rows and, in the same rounds, ganstyle's backward (∂x + ∂w; no peer has
       // one here: backwardVsPeerForward sets it beside their forward, so the two are timed seconds apart).
@@ -238,6 +251,8 @@ export interface Entry<P> {
   make: (p: P) => Runner | null | Promise<Runner | null>;
   /** A peer: its reported thread count labels the row. */
   peer?: Peer;
+  /** The row's thread count when not the section's (a runner on a pool of its own). */
+  threads?: number;
   /** Re-measure the SIMD ceiling for this many ms right before each timing (the row keeps its fastest round's). */
   ceilingMs?: number;
   /** make gave null: the backend cannot run this case. */
@@ -279,7 +294,7 @@ export async function alternate<P>(c: BenchCase<P>, entries: Entry<P>[], threads
         if (r === null || round >= (e.rounds ?? rounds)) continue;
         try {
           const ceiling = e.ceilingMs ? measureCeiling({ timeMs: e.ceilingMs, warmUpMs: 0 }).gflops : undefined;
-          const of = e.as ?? c, ms = await measure(`${of.name} ${of.shape} ${e.backend}/${e.peer?.threads ?? threads}`, () => r.run(), quick);
+          const of = e.as ?? c, ms = await measure(`${of.name} ${of.shape} ${e.backend}/${e.peer?.threads ?? e.threads ?? threads}`, () => r.run(), quick);
           if (best[i] === null || ms < best[i]!.ms) best[i] = { ms, ceiling };
         } catch (err) {
           best[i] = failed(e, err);
@@ -296,7 +311,7 @@ export async function alternate<P>(c: BenchCase<P>, entries: Entry<P>[], threads
   return entries.map((e, i) => {
     const b = best[i];
     if (b === null) return null;
-    const of = e.as ?? c, r = row(of.name, of.shape, e.backend, e.peer?.threads ?? threads, b.ms, of.flops);
+    const of = e.as ?? c, r = row(of.name, of.shape, e.backend, e.peer?.threads ?? e.threads ?? threads, b.ms, of.flops);
     return b.ceiling === undefined ? r : { ...r, ceiling: b.ceiling };
   });
 }

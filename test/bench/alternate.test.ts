@@ -88,3 +88,13 @@ test('alternate: an entry `as` another case (a backward beside the forwards) is 
   assert.equal(g.name, 'case_bwd');
   assert.ok(Math.abs(g.gflops - backward.flops / g.ms / 1e6) < 1e-9, 'the backward row counts its own FLOPs');
 });
+
+test('alternate: an entry with its own thread count (a one-thread pool beside the N-thread rows) is rowed with it', async () => {
+  const log: string[] = [], disposed = new Map<string, number>();
+  const rows = await alternate(testCase, [
+    { backend: 'ganstyle', make: () => runner('N', [1, 1], log, disposed) },
+    { backend: 'ganstyle', threads: 1, make: () => runner('S', [2, 2], log, disposed) },
+  ], 2, 2, true, () => {});
+  assert.deepEqual(log, ['N0', 'N0', 'S0', 'S0', 'N1', 'N1', 'S1', 'S1']);
+  assert.deepEqual(rows.map((r) => r?.threads), [2, 1]);
+});

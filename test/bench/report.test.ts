@@ -32,7 +32,7 @@ test('the VGG case is torchvision VGG-19 conv1_1 … conv3_4 (channels and pools
   assert.deepEqual(pooled, ['pool', 'pool', 'pool']);
 });
 
-test('jsonLine: exactly name, shape, backend, threads, ms, gflops, and the ceiling beside a gemm row', () => {
+test('jsonLine: exactly name, shape, backend, threads, ms, gflops, and the ceiling and one-thread time beside a gemm row', () => {
   const r: BenchRow & { extra: number } = { name: 'gemm', shape: '8x8x8 NN', backend: 'x', threads: 2, ms: 1.23456789, gflops: 0.000123456, extra: 1 };
   const o = JSON.parse(jsonLine(r));
   assert.deepEqual(Object.keys(o), ['name', 'shape', 'backend', 'threads', 'ms', 'gflops']);
@@ -41,6 +41,9 @@ test('jsonLine: exactly name, shape, backend, threads, ms, gflops, and the ceili
   const withCeiling = JSON.parse(jsonLine({ ...r, ceiling: 55.87654 }));
   assert.deepEqual(Object.keys(withCeiling), ['name', 'shape', 'backend', 'threads', 'ms', 'gflops', 'ceiling']);
   assert.equal(withCeiling.ceiling, 55.88);
+  const scaled = JSON.parse(jsonLine({ ...r, oneThreadMs: 2.3456789 }));
+  assert.deepEqual(Object.keys(scaled), ['name', 'shape', 'backend', 'threads', 'ms', 'gflops', 'oneThreadMs']);
+  assert.equal(scaled.oneThreadMs, 2.3457);
 });
 
 test('formatTable: ceil = GFLOP/s over ceiling × threads (the row\'s own ceiling when it has one); ganstyle/this on peer rows', () => {

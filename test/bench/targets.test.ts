@@ -36,6 +36,15 @@ test('evaluateTargets: every target of a run, against the ceiling measured besid
   assert.ok(Math.abs(step.value - 1000 / (30 / 1.15)) < 1e-9);
 });
 
+test('evaluateTargets: scaling from the one-thread time of the same rounds when the 2-thread row has it', () => {
+  const rows = run(1.15, 1.5).map((r) => (r.name === 'gemm' && r.threads === 2 && r.shape === '512x512x512 TN' ? { ...r, ms: 2, oneThreadMs: 3.9 } : r));
+  const checks = evaluateTargets(rows);
+  const tn = checks.find((c) => c.target === 'gemm 512x512x512 TN: 2 threads ÷ 1 thread')!;
+  assert.ok(Math.abs(tn.value - 1.95) < 1e-12, `${tn.value}`);
+  const nn = checks.find((c) => c.target === 'gemm 512x512x512 NN: 2 threads ÷ 1 thread')!;
+  assert.ok(Math.abs(nn.value - 1.5) < 1e-12, 'a row without it: the two sections\' rows');
+});
+
 test('evaluateTargets: a run without a needed row (--only, --no-peers) is refused by name', () => {
   const rows = run(1.2, 1.9).filter((r) => !(r.name === 'gan_step' && r.backend === 'tfjs-wasm'));
   assert.throws(() => evaluateTargets(rows), /no row gan_step mlp batch 64 tfjs-wasm\/2/);
