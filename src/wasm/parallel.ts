@@ -13,6 +13,10 @@
 // take units of rows per packed op(B) slice as tickets from a schedule in the shared memory (each
 // packs all of op(B), as a one-chunk-per-thread row split does, but the rows follow the threads'
 // speeds: a thread the machine slows takes fewer).
+// A job of one chunk per thread on a pool of two is cut where the threads' measured speeds say
+// (Parallel.workerSpeeds): equal halves while they are within 20 % of each other, else in their
+// proportion, the caller's part first — a VM that takes much of one vCPU for minutes then costs the
+// job that thread's lost share, not half the job waiting for it.
 // Each C element is computed by exactly one thread with the same K order as the one-thread call
 // (gemm's K blocking depends on k only), so results are bit-identical for every thread count.
 //
@@ -25,28 +29,30 @@
 //          it rewrites the job words)
 //   [DONE] chunks finished; the caller waits on it    [STOP] 1: workers return    [ERR] 1: a chunk threw
 //   [HELPED] chunks run by workers so far, [READY] workers that have started (statistics)
-//   [JOB …] op, chunks, unit, total, arena, arena bytes, kernel args
+//   [JOB …] op, chunks, unit, total, arena, arena bytes, split (0: equal chunks), kernel args
 //   [IDLE_SPIN], [WAKE_SPIN] the workers' spin times in µs                         [MSG …] first error text
 //   [SLEEPERS] workers inside Atomics.wait(SEQ)   [CALLER_WAITS] 1 while the caller is inside Atomics.wait(DONE)
 //          Atomics.notify costs 30–40 µs even when it wakes nobody, so it is only called when someone
 //          sleeps. No wake-up is lost: a sleeper announces itself before its wait re-checks the word,
 //          the notifier changes the word before it reads the announcement (all seq-cst), so either the
 //          notifier sees the sleeper or the sleeper's wait sees the new word and returns at once.
-//   then two Float64: when the job was posted and when a worker first took a chunk of it (statistics)
+//   then Float64s: when the job was posted and when a worker first took a chunk of it (statistics), and
+//          the caller's and the first worker's busy ms and elements run in this job (the split's estimate)
 import { convImages, convRows, convUnits, type ConvGeom, type ConvLoopKind } from '../kernels/conv.js';
 import type { WasmExports } from './exports.js';
 
 const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5, HELPED = 6, READY = 7;
-const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_ARENA = 4, J_ARENA_BYTES = 5, J_ARGS = 6;
+const JOB = 8, J_OP = 0, J_CHUNKS = 1, J_UNIT = 2, J_TOTAL = 3, J_ARENA = 4, J_ARENA_BYTES = 5, J_SPLIT = 6, J_ARGS = 7;
 const IDLE_SPIN = 41, WAKE_SPIN = 42; // the workers' spin times (µs), set by the caller
-const MAX_ARGS = IDLE_SPIN - (JOB + J_ARGS); // 27 (conv takes 25)
+const MAX_ARGS = IDLE_SPIN - (JOB + J_ARGS); // 26 (conv takes 25)
 const SLEEPERS = 43, CALLER_WAITS = 44;
 /** Adam's 8 scalars (beta1 … wd) as float32 bits, after its 6 integer args (p, g, m, v, vmax, n). */
 const ADAM_SCALARS = JOB + J_ARGS + 6;
 const MSG = 48, MSG_CHARS = 256;
 const TIMES = MSG * 4 + MSG_CHARS * 2, T_POST = 0, T_GRAB = 1; // Float64 times (ms since the epoch): statistics
+const T_BUSY = 2, T_DONE = 3, T_WORDS = 6; // + 2·thread (caller 0, first worker 1): busy ms, elements run
 /** Bytes of the control SharedArrayBuffer. */
-export const CONTROL_BYTES = TIMES + 16;
+export const CONTROL_BYTES = TIMES + T_WORDS * 8;
 const clock = () => performance.timeOrigin + performance.now(); // comparable across threads
 
 const SEQ_MASK = 0x7ffff, INDEX_BITS = 12, MAX_CHUNKS = (1 << INDEX_BITS) - 1;
@@ -65,6 +71,23 @@ export const CONV_KINDS: readonly ConvLoopKind[] = ['forward', 'input', 'weight'
  * call runs on the caller alone (3→64: its 3 channels in 3 chunks cost 1.6–2× the CPU of one).
  */
 const FORWARD_CHUNKS_PER_THREAD = 4, GRADIENT_MIN_UNITS = 4;
+/**
+ * The split of two-chunk jobs follows the threads' speeds (Parallel.workerSpeeds) once they differ by
+ * more than this factor; below it the chunks stay equal. Estimates come from jobs in which each thread
+ * ran ≥ SPEED_MIN_MS, blended into a running mean of log-ratios with weight SPEED_WEIGHT, one per kind
+ * of job (op, and conv's kind): a thread's fixed cost per job (a column split packs all of op(A), a
+ * weight gradient by output channels builds every column) differs by kind, and each kind's estimate
+ * settles where its two parts take equal time.
+ */
+const SPLIT_MIN_RATIO = 1.2, SPEED_MIN_MS = 0.3, SPEED_WEIGHT = 0.25;
+/**
+ * Only kinds whose last measured job kept a thread busy this long are split: a part of a few ms runs
+ * at full speed or waits out the other tenant's time slice, so a rate says little about it. (Worker
+ * pinned to a vCPU shared with a busy loop: 64→64 at 128² ∂x + ∂w, ≈ 14 ms per thread and op,
+ * 52.5–54.9 → 36.1–38.9 ms a call; a 64×784×1024 column gemm, 0.6 ms per thread, 1.16–1.36 →
+ * 1.20–1.53 ms when split too.)
+ */
+const SPLIT_MIN_JOB_MS = 4;
 
 /** Below this many flops (≈ 0.1–0.2 ms of work) a gemm runs on the calling thread alone. */
 export const PARALLEL_MIN_FLOPS = 5e6;
@@ -108,10 +131,21 @@ export function chunkRange(i: number, chunks: number, unit: number, total: numbe
   return [Math.min(total, Math.floor((units * i) / chunks) * unit), Math.min(total, Math.floor((units * (i + 1)) / chunks) * unit)];
 }
 
-/** Runs chunk `i` of the posted job on instance `ex` (thread `index`: 0 = the caller, whose arena stays put). */
-function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): void {
-  const [lo, hi] = chunkRange(i, ctl[JOB + J_CHUNKS], ctl[JOB + J_UNIT], ctl[JOB + J_TOTAL]);
-  if (hi <= lo) return;
+/**
+ * Piece `i` of the posted job: chunkRange's, or with a split of b units the caller's part [0, b·unit)
+ * (i = 0) and the worker's [b·unit, total) (i = 1).
+ */
+function jobRange(ctl: Int32Array, i: number): [number, number] {
+  const split = ctl[JOB + J_SPLIT], unit = ctl[JOB + J_UNIT], total = ctl[JOB + J_TOTAL];
+  if (split === 0) return chunkRange(i, ctl[JOB + J_CHUNKS], unit, total);
+  const mid = Math.min(total, split * unit);
+  return i === 0 ? [0, mid] : [mid, total];
+}
+
+/** Runs piece `i` of the posted job on instance `ex` (thread `index`: 0 = the caller, whose arena stays put); returns its elements. */
+function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): number {
+  const [lo, hi] = jobRange(ctl, i);
+  if (hi <= lo) return 0;
   if (index > 0 && ctl[JOB + J_ARENA] !== 0) {
     const bytes = ctl[JOB + J_ARENA_BYTES];
     ex.scratch_set_base((ctl[JOB + J_ARENA] >>> 0) + (index - 1) * bytes, bytes);
@@ -171,6 +205,7 @@ function runChunk(ctl: Int32Array, ex: WasmExports, index: number, i: number): v
     default:
       throw new Error(`thread pool: unknown job op ${ctl[JOB + J_OP]}`);
   }
+  return hi - lo;
 }
 
 function recordError(ctl: Int32Array, e: unknown): void {
@@ -181,9 +216,15 @@ function recordError(ctl: Int32Array, e: unknown): void {
   Atomics.store(ctl, ERR_LEN, text.length);
 }
 
-/** Takes and runs chunks of job `seq` until none is left (or the job is no longer `seq`). */
+/**
+ * Takes and runs chunks of job `seq` until none is left (or the job is no longer `seq`). In a split job
+ * (two parts, a pool of two) whoever takes first runs its own part — the caller part 0, a worker part 1 —
+ * and the second taking runs the other one, so a thread that grabs the job early cannot swap the parts.
+ */
 function work(ctl: Int32Array, ex: WasmExports, index: number, seq: number): void {
   const tag = (seq & SEQ_MASK) << INDEX_BITS;
+  const own = index === 0 ? 0 : 1;
+  let tookFirst = false;
   for (;;) {
     const cur = Atomics.load(ctl, NEXT);
     if ((cur & ~MAX_CHUNKS) !== tag) return;
@@ -195,8 +236,16 @@ function work(ctl: Int32Array, ex: WasmExports, index: number, seq: number): voi
       const times = new Float64Array(ctl.buffer, TIMES, 2);
       if (times[T_GRAB] === 0) times[T_GRAB] = clock();
     }
+    const split = ctl[JOB + J_SPLIT] !== 0, part = !split ? i : i === 0 ? own : tookFirst ? 1 - own : own;
+    if (i === 0) tookFirst = true;
+    const t0 = performance.now();
     try {
-      runChunk(ctl, ex, index, i);
+      const elements = runChunk(ctl, ex, index, part);
+      if (index <= 1) {
+        const stats = new Float64Array(ctl.buffer, TIMES, T_WORDS);
+        stats[T_BUSY + 2 * index] += performance.now() - t0;
+        stats[T_DONE + 2 * index] += elements;
+      }
     } catch (e) {
       recordError(ctl, e);
     }
@@ -260,6 +309,17 @@ export class Parallel {
   startLagMs = 0;
   /** Jobs a worker helped with. */
   helpedJobs = 0;
+  /**
+   * The worker's speed ÷ the caller's (a pool of two) per kind of job, running estimates from the jobs
+   * both ran a part of (elements per busy ms; see workerSpeeds()). A VM can take much of one vCPU away for minutes (measured: one thread
+   * alone at full speed while two made 1.2–1.7× one), and a job cut into one equal chunk per thread then
+   * waits for the slower half; when the speeds differ by more than SPLIT_MIN_RATIO, two-chunk jobs are
+   * split in their proportion instead. Each element is computed the same way whichever part holds it, so
+   * results stay bit-identical.
+   */
+  private readonly speeds = new Map<number, { ratio: number; busyMs: number }>();
+  /** false: two-chunk jobs keep equal halves whatever workerSpeeds say (the estimates still run). */
+  adaptiveSplit = true;
   private readonly times: Float64Array;
 
   constructor(
@@ -268,7 +328,7 @@ export class Parallel {
     readonly threads: number,
     private readonly failure: () => Error | undefined = () => undefined,
   ) {
-    this.times = new Float64Array(ctl.buffer, TIMES, 2);
+    this.times = new Float64Array(ctl.buffer, TIMES, T_WORDS);
   }
 
   /** Workers that have started serving jobs. */
@@ -279,6 +339,11 @@ export class Parallel {
   /** Chunks the workers (not the caller) have run so far. */
   get workerChunks(): number {
     return Atomics.load(this.ctl, HELPED);
+  }
+
+  /** Elements of its output the caller and the first worker computed in the last job (statistics). */
+  lastShares(): [number, number] {
+    return [this.times[T_DONE], this.times[T_DONE + 2]];
   }
 
   /** Bytes the caller reserves (after its operands) for the workers' arenas: pass the offset to
@@ -463,12 +528,44 @@ export class Parallel {
       WORKER_ARENA_BYTES + convArenaExtraBytes(kind, g));
   }
 
+  /** The estimates of the worker's speed ÷ the caller's, by kind of job (op · 8 + conv's kind). */
+  workerSpeeds(): Map<number, number> {
+    return new Map([...this.speeds].map(([key, v]) => [key, v.ratio]));
+  }
+
+  /** Sets every kind's estimate to `ratio`, as if from long jobs (tests; the next job of a kind moves it again). */
+  setWorkerSpeed(ratio: number): void {
+    for (let op = OP_GEMM_COLUMNS; op <= OP_GEMM_SHARED; op++) {
+      for (let kind = 0; kind < (op === OP_CONV ? 5 : 1); kind++) this.speeds.set(op * 8 + kind, { ratio, busyMs: Infinity });
+    }
+  }
+
+  /** The caller's part of a two-chunk job of `units` units and kind `key`: 0 (equal chunks) unless its estimate says otherwise. */
+  private callerUnits(key: number, units: number): number {
+    const est = this.speeds.get(key);
+    if (est === undefined || est.busyMs < SPLIT_MIN_JOB_MS) return 0;
+    const f = est.ratio;
+    if (!this.adaptiveSplit || units < 2 || (f < SPLIT_MIN_RATIO && f > 1 / SPLIT_MIN_RATIO)) return 0;
+    return Math.min(units - 1, Math.max(1, Math.round(units / (1 + f))));
+  }
+
+  /** Folds the finished job's rates (elements per busy ms of the caller and the first worker) into kind `key`'s estimate. */
+  private updateSpeed(key: number): void {
+    const t = this.times, callerMs = t[T_BUSY], workerMs = t[T_BUSY + 2];
+    if (this.threads !== 2 || callerMs < SPEED_MIN_MS || workerMs < SPEED_MIN_MS || t[T_DONE] === 0 || t[T_DONE + 2] === 0) return;
+    const ratio = Math.min(8, Math.max(1 / 8, (t[T_DONE + 2] / workerMs) / (t[T_DONE] / callerMs)));
+    const prior = this.speeds.get(key)?.ratio ?? 1;
+    this.speeds.set(key, { ratio: Math.exp((1 - SPEED_WEIGHT) * Math.log(prior) + SPEED_WEIGHT * Math.log(ratio)), busyMs: Math.max(callerMs, workerMs) });
+  }
+
   private run(op: number, unit: number, total: number, arena: number, args: readonly number[], perThread = this.chunksPerThread,
     arenaBytes = WORKER_ARENA_BYTES): void {
     const dead = this.failure();
     if (dead !== undefined) throw dead;
     const ctl = this.ctl;
     const chunks = Math.min(MAX_CHUNKS, Math.ceil(total / unit), this.threads * Math.max(perThread, this.chunksPerThread));
+    const key = op * 8 + (op === OP_CONV ? args[0] : 0);
+    const split = chunks === 2 && this.threads === 2 ? this.callerUnits(key, Math.ceil(total / unit)) : 0;
     const seq = (Atomics.load(ctl, SEQ) + 1) & SEQ_MASK || 1;
     Atomics.store(ctl, NEXT, seq << INDEX_BITS); // retag first: a stale worker's compare-exchange now fails
     ctl[JOB + J_OP] = op;
@@ -477,10 +574,11 @@ export class Parallel {
     ctl[JOB + J_TOTAL] = total;
     ctl[JOB + J_ARENA] = arena;
     ctl[JOB + J_ARENA_BYTES] = arenaBytes;
+    ctl[JOB + J_SPLIT] = split;
     if (args.length > MAX_ARGS) throw new Error(`thread pool: ${args.length} job arguments, the control block holds ${MAX_ARGS}`);
     for (let j = 0; j < args.length; j++) ctl[JOB + J_ARGS + j] = args[j];
     Atomics.store(ctl, DONE, 0);
-    this.times[T_GRAB] = 0;
+    this.times.fill(0);
     this.times[T_POST] = clock();
     Atomics.store(ctl, SEQ, seq);
     if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, SEQ);
@@ -501,6 +599,7 @@ export class Parallel {
       this.startLagMs += this.times[T_GRAB] - this.times[T_POST];
       this.helpedJobs++;
     }
+    if (op !== OP_GEMM_SHARED) this.updateSpeed(key);
     if (Atomics.load(ctl, ERR) !== 0) {
       const len = Atomics.load(ctl, ERR_LEN);
       const msg = String.fromCharCode(...new Uint16Array(ctl.buffer, MSG * 4, len));

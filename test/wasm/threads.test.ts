@@ -241,6 +241,63 @@ describe('thread pool', () => {
     }
   });
 
+  it('two-chunk jobs split by the threads\' speeds: each thread its own part, results bit-identical', () => {
+    const rng = new Rng(13);
+    const geom: ConvGeom = { n: 1, cin: 64, h: 40, w: 40, cout: 64, ho: 40, wo: 40, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
+    const s = convSizes(geom);
+    const x = randArray(s.x, rng), dy = randArray(s.y, rng), wt = randArray(s.w, rng);
+    const a = randArray(64 * 1024, rng), b = randArray(784 * 1024, rng);
+    // a column-split gemm (784 columns in units of 8: 98), weight and input gradients split by input channel (64)
+    const calls: [string, number, (k: ReturnType<typeof bindWasmKernels>) => Float32Array][] = [
+      ['gemm 64×784×1024 NT', 98, (k) => {
+        const c = new Float32Array(64 * 784);
+        k.gemm(64, 784, 1024, a, 1024, false, b, 1024, true, c, 784, false);
+        return c;
+      }],
+      ['conv weight gradient', 64, (k) => {
+        const dw = new Float32Array(s.w);
+        k.conv('weight', x, dy, geom, dw, null);
+        return dw;
+      }],
+      ['conv input gradient', 64, (k) => {
+        const dx = new Float32Array(s.x);
+        k.conv('input', dy, wt, geom, dx, null);
+        return dx;
+      }],
+    ];
+    const par = pool.parallel, unitOf = (units: number) => (units === 98 ? 8 : 1);
+    let ownParts = 0; // split jobs in which caller and worker each ran their own part
+    try {
+      for (const [name, units, call] of calls) {
+        const ref = call(one), unit = unitOf(units), total = name.startsWith('gemm') ? 784 : 64;
+        // worker 3× slower, 3× faster, and 1.1× (under the threshold: equal halves)
+        for (const [speed, callerUnits] of [[1 / 3, Math.round(units / (1 + 1 / 3))], [3, Math.round(units / 4)], [1.1, 0]] as const) {
+          for (const callerWorks of [true, false]) {
+            par.callerWorks = callerWorks;
+            par.setWorkerSpeed(speed);
+            const jobs0 = par.jobs;
+            const got = call(pool.kernels);
+            assert.equal(par.jobs, jobs0 + 1, `${name}: one job`);
+            const i = firstDifference(ref, got);
+            assert.equal(i, -1, `${name}, worker speed ${speed} (caller works: ${callerWorks}): element ${i}: ${ref[i]} vs ${got[i]}`);
+            const [mine, theirs] = par.lastShares();
+            assert.equal(mine + theirs, total, `${name}: every element once`);
+            const workerPart = callerUnits === 0 ? total - chunkRange(1, 2, unit, total)[0] : total - callerUnits * unit;
+            // the worker runs its own part, or both when it takes the first before the caller does
+            // (or works alone), or none when it wakes too late
+            if (callerWorks) assert.ok([0, workerPart, total].includes(theirs), `${name}, worker speed ${speed}: the worker ran ${theirs} of ${total}`);
+            else assert.equal(theirs, total);
+            if (callerWorks && callerUnits > 0 && theirs === workerPart) ownParts++;
+          }
+        }
+      }
+    } finally {
+      par.callerWorks = true;
+      par.setWorkerSpeed(1);
+    }
+    assert.ok(ownParts > 0, 'no split job had the two parts run by the two threads');
+  });
+
   it('a trap in a worker surfaces as an error on the caller, and the pool keeps working', () => {
     pool.parallel.callerWorks = false;
     try {
