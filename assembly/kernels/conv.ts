@@ -3,8 +3,9 @@
 // (out = y = conv2d(a = x, b = wt)), 1 = input (out = dx, the adjoint in x of a = dy, b = wt),
 // 2 = weight (out = dW from a = x, b = dy), for the work units [lo, hi) (src/kernels/conv.ts's
 // convUnits: forward — (image or band of images, group, band of rows); gradients — input channels
-// of every group). Two more kinds split a gradient with too few input channels for the thread pool
-// (src/wasm/parallel.ts): 3 = dW by output channels, 4 = dx by x rows or images.
+// of every group). Three more kinds split a conv for the thread pool (src/wasm/parallel.ts): 3 = dW by
+// output channels and 4 = dx by x rows or images (a gradient with too few input channels to share),
+// 5 = y by output channels (a forward with too few bands to share).
 // `rows` = output rows per band and `imgs` = images per band as src/kernels/conv.ts chose them (the
 // caller sized `cols` by them);
 // input and weight accumulate into `out`, which the caller zeroes. `bias` (forward only; 0: none)
@@ -38,14 +39,14 @@ export function conv(
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
   rows: i32, imgs: i32, lo: i32, hi: i32,
 ): void {
-  assert(kind >= 0 && kind <= 4 && groups >= 1 && rows >= 1 && imgs >= 1 && lo >= 0 && lo <= hi, 'conv: bad arguments');
+  assert(kind >= 0 && kind <= 5 && groups >= 1 && rows >= 1 && imgs >= 1 && lo >= 0 && lo <= hi, 'conv: bad arguments');
   assert(imgs == 1 || rows == ho, 'conv: several images per band only when a band is a whole image');
   const cg = cin / groups, og = cout / groups, kk = kh * kw, K = cg * kk, hw = h * w, howo = ho * wo;
   const pointwise = kk == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && ho == h && wo == w;
   const bands = (ho + rows - 1) / rows;
   // dense (the twin's): one product over the batch, y [n, cout] = x [n, K] · Wᵀ (forward units: its rows)
   const dense = groups == 1 && ho == 1 && wo == 1 && kh == h && kw == w && ph == 0 && pw == 0 && dh == 1 && dw == 1;
-  assert(kind < 3 || !dense, 'conv: a dense conv splits its gradients by channel');
+  assert(kind < 3 || !dense, 'conv: a dense conv runs the twin units (its gradients split by channel)');
   if (dense) {
     const c = hi - lo, cols0 = <usize>(lo * kk) << 2; // gradients: channels [lo, hi) are columns [lo·kk, hi·kk)
     if (kind == 0) {
@@ -56,6 +57,16 @@ export function conv(
     else if (kind == 1) gemm(n, c * kk, cout, a, cout, false, b + cols0, K, false, out + cols0, K, false);
     else gemm(cout, c * kk, n, b, cout, true, a + cols0, K, false, out + cols0, K, true);
     return;
+  }
+  // kind 5: output channels [lo, hi) of every forward unit (one group, one image per band, no
+  // convFewOut) — each y element the same sum as kind 0's, since gemm's sums do not depend on the rows
+  // around it. Below, fog output channels from fLo.
+  assert(kind != 5 || (groups == 1 && imgs == 1 && og > 3), 'conv: a forward by output channels needs one group, one image per band, > 3 outputs');
+  const fLo = kind == 5 ? lo : 0, fog = kind == 5 ? hi - lo : og;
+  if (kind == 5) {
+    kind = 0;
+    lo = 0;
+    hi = n * bands;
   }
   const mark = scratch_mark();
   // imgs > 1: y or dy of a band of images staged as [og, cnt·howo] (the twin's STAGE_FLOATS bound it)
@@ -78,14 +89,14 @@ export function conv(
     // The weight of group gr packed once for all of this share's units (when they are several and it
     // is at most PREPACK_BYTES), not once per band; stride-1 bands whose rows are whole 8-wide panels
     // (wo % 8 == 0) have their columns packed straight from x (gemmBlocked's B_IM2COL).
-    const aPre = hi - lo > 1 && packedABytes(og, K) <= PREPACK_BYTES ? scratch_alloc(packedABytes(og, K)) : 0;
+    const aPre = hi - lo > 1 && packedABytes(fog, K) <= PREPACK_BYTES ? scratch_alloc(packedABytes(fog, K)) : 0;
     const direct = sw == 1 && wo % 8 == 0 && !pointwise && imgs == 1 && K >= DIRECT_MIN_K;
     let packed = -1;
     for (let u = lo; u < hi; u++) {
       const ig = u / (groups * bands), gr = (u / bands) % groups, r0 = (u % bands) * rows;
-      const wt = b + (<usize>(gr * og * K) << 2), gbias: usize = bias == 0 ? 0 : bias + (<usize>(gr * og) << 2);
+      const wt = b + (<usize>((gr * og + fLo) * K) << 2), gbias: usize = bias == 0 ? 0 : bias + (<usize>(gr * og + fLo) << 2);
       if (aPre != 0 && packed != gr) {
-        packAPanels(aPre, og, K, wt, K, false);
+        packAPanels(aPre, fog, K, wt, K, false);
         packed = gr;
       }
       if (imgs > 1) {
@@ -103,18 +114,18 @@ export function conv(
         continue;
       }
       const x = a + (<usize>((ig * cin + gr * cg) * hw) << 2);
-      const y = out + (<usize>((ig * cout + gr * og) * howo) << 2);
+      const y = out + (<usize>((ig * cout + gr * og + fLo) * howo) << 2);
       const rc = min(rows, ho - r0), nc = rc * wo, band = <usize>(r0 * wo) << 2;
       if (pointwise) { // x is the column matrix (w = wo): its rows r0 … r0 + rc
-        gemmBlocked(og, nc, K, wt, K, false, aPre, x + band, hw, B_ROWS, y + band, howo, false);
+        gemmBlocked(fog, nc, K, wt, K, false, aPre, x + band, hw, B_ROWS, y + band, howo, false);
       } else if (direct) {
         setIm2colSource(x, h, w, kh, kw, sh, ph, pw, dh, dw, r0, wo);
-        gemmBlocked(og, nc, K, wt, K, false, aPre, 0, 0, B_IM2COL, y + band, howo, false);
+        gemmBlocked(fog, nc, K, wt, K, false, aPre, 0, 0, B_IM2COL, y + band, howo, false);
       } else {
         im2colStrided(x, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, r0, rc, wo, cols, nc);
-        gemmBlocked(og, nc, K, wt, K, false, aPre, cols, nc, B_ROWS, y + band, howo, false);
+        gemmBlocked(fog, nc, K, wt, K, false, aPre, cols, nc, B_ROWS, y + band, howo, false);
       }
-      if (gbias != 0) addChannelBias(og, nc, y + band, howo, gbias);
+      if (gbias != 0) addChannelBias(fog, nc, y + band, howo, gbias);
     }
     scratch_release(mark);
     return;

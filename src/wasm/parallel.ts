@@ -6,7 +6,9 @@
 // A job is one kernel call cut into `chunks` disjoint pieces of its output: gemm by columns of C
 // (units of the micro-tile's 8 columns) when C is short and wide, im2col/col2im and the depthwise kernels by
 // image channel, a whole conv by the units of src/kernels/conv.ts (bands of the forward, input
-// channels of the gradients: each thread runs the band loops on its share). Threads —
+// channels of the gradients: each thread runs the band loops on its share) or by the conv kernel's
+// pool-only kinds (output channels of a forward with few bands or of a weight gradient, x rows of
+// an input gradient, for convs whose own units are too few to share). Threads —
 // the caller first, then every worker that wakes in time — take the next chunk with a
 // compare-exchange until none is left, so a late or descheduled worker costs nothing but its share.
 // A gemm split by rows is one chunk per thread of gemm_shared instead: inside the kernel the threads
@@ -61,6 +63,8 @@ const OP_GEMM_COLUMNS = 1, OP_IM2COL = 2, OP_COL2IM = 3, OP_DEPTHWISE = 4, OP_CO
 export const CONV_WEIGHT_BY_OUTPUT = 3;
 /** conv's `kind` for dx by x rows or images [lo, hi) (the pool's split of an input gradient, splitsInputByRows). */
 export const CONV_INPUT_BY_ROWS = 4;
+/** conv's `kind` for y by output channels [lo, hi) (the pool's split of a forward with few bands, splitsForwardByOutput). */
+export const CONV_FORWARD_BY_OUTPUT = 5;
 /** The `kind` argument of the conv and depthwise exports. */
 export const CONV_KINDS: readonly ConvLoopKind[] = ['forward', 'input', 'weight'];
 /**
@@ -412,6 +416,20 @@ export class Parallel {
       g.ho * g.wo > 1 && inputRowUnits(g) >= 2 * this.threads;
   }
 
+  /**
+   * Whether a forward is split by output channels instead of bands: fewer bands than two per thread
+   * (512→512 at 32²: two 16-row bands, one per thread, that no speed estimate can cut; one band: the
+   * caller alone), one group, one image per band, enough output channels, not convFewOut's ≤ 3, not
+   * dense. Each thread then packs every band's columns and its own rows of the weight (as much packing
+   * as a band each with the whole weight), and its units are 8 channels, which a speed estimate can
+   * cut. The conv twin takes kind CONV_FORWARD_BY_OUTPUT; each thread needs its own column buffer.
+   */
+  splitsForwardByOutput(g: ConvGeom, flops: number): boolean {
+    const dense = g.ho * g.wo === 1 && g.kh === g.h && g.kw === g.w && g.ph === 0 && g.pw === 0 && g.dh === 1 && g.dw === 1; // the twin's
+    return this.threads > 1 && flops >= PARALLEL_MIN_FLOPS && g.groups === 1 && convImages(g) === 1 && !dense &&
+      g.cout >= 8 * this.threads && convUnits('forward', g) < 2 * this.threads;
+  }
+
   /** Whether a conv entry gives each thread its own column buffer (the forward and the two splits above). */
   colsPerThread(kind: ConvLoopKind, g: ConvGeom, flops: number): boolean {
     return kind === 'forward' || (kind === 'weight' ? this.splitsWeightByOutput(g, flops) : this.splitsInputByRows(g, flops));
@@ -510,6 +528,12 @@ export class Parallel {
     if (kind === 'weight' && this.splitsWeightByOutput(g, flops)) {
       // output channels in multiples of 8 (gemm's panel width), one chunk per thread, a column buffer each
       this.run(OP_CONV, 8, g.cout, arena, [CONV_WEIGHT_BY_OUTPUT, a, b, out, cols, colsFloats * 4, bias, ...geom], 1,
+        WORKER_ARENA_BYTES + convArenaExtraBytes(kind, g));
+      return;
+    }
+    if (kind === 'forward' && this.splitsForwardByOutput(g, flops)) {
+      // output channels in multiples of 8, one chunk per thread (cut by the threads' speeds), a column buffer each
+      this.run(OP_CONV, 8, g.cout, arena, [CONV_FORWARD_BY_OUTPUT, a, b, out, cols, colsFloats * 4, bias, ...geom], 1,
         WORKER_ARENA_BYTES + convArenaExtraBytes(kind, g));
       return;
     }

@@ -189,6 +189,11 @@ describe('thread pool', () => {
       // a 1×1 stride-2 weight gradient with fewer taps per thread (512) than output channels (2048)
       // over a short band (16 columns: gemm, not gemmDots); one band of output rows: the gradients only
       [{ n: 1, cin: 1024, h: 8, w: 8, cout: 2048, ho: 4, wo: 4, groups: 1, kh: 1, kw: 1, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 }, ['input', 'weight']],
+      // forwards with fewer bands than two per thread, split by output channels (44 and 36: a last
+      // share of 4 channels; 2 bands, direct columns; 1 band, stride 2 through im2col; pointwise)
+      [{ n: 1, cin: 64, h: 24, w: 24, cout: 44, ho: 24, wo: 24, groups: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
+      [{ n: 1, cin: 128, h: 32, w: 30, cout: 36, ho: 16, wo: 15, groups: 1, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
+      [{ n: 1, cin: 256, h: 24, w: 24, cout: 48, ho: 24, wo: 24, groups: 1, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 }, ['forward']],
       // depthwise, multiplier 2, stride 1 (gather adjoint) and stride 2 (scatter adjoint)
       [{ n: 2, cin: 24, h: 64, w: 66, cout: 48, ho: 64, wo: 66, groups: 24, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
       [{ n: 1, cin: 64, h: 160, w: 121, cout: 64, ho: 80, wo: 61, groups: 64, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1 }, ALL],
