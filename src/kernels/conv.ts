@@ -72,7 +72,7 @@ function dims(g: ConvGeom): Dims {
   const want = Math.max(Math.ceil(MIN_COLS / Math.max(1, g.wo)), Math.floor(BAND_FLOATS / row));
   const rows = Math.max(1, Math.min(g.ho, Math.floor(TILE_FLOATS / row), want));
   const og = g.cout / g.groups, howo = g.ho * g.wo, perImage = Math.max(1, K * howo);
-  const dense = g.groups === 1 && g.ho === 1 && g.wo === 1 && g.kh === g.h && g.kw === g.w && g.ph === 0 && g.pw === 0 && g.dh === 1 && g.dw === 1;
+  const dense = convDense(g);
   const imgs = dense ? Math.max(1, g.n) : pointwise || rows < g.ho || howo === 0 ? 1 : Math.max(1, Math.min(g.n,
     Math.max(Math.ceil(MIN_COLS / howo), Math.floor(BAND_FLOATS / perImage)), Math.floor(TILE_FLOATS / perImage), Math.floor(STAGE_FLOATS / Math.max(1, og * howo))));
   return { cg, og, K, kk, hw: g.h * g.w, howo, rows, bands: Math.ceil(g.ho / rows), imgs, imageGroups: Math.ceil(g.n / imgs), pointwise, dense };
@@ -103,6 +103,11 @@ export type ConvLoopKind = 'forward' | 'input' | 'weight';
  * rows of the column buffer, its x planes or dW columns; every element is still summed over images
  * and bands in order).
  */
+/** A dense conv: one group, the kernel covers the whole unpadded, undilated image, 1×1 output (one product over the batch). */
+export function convDense(g: ConvGeom): boolean {
+  return g.groups === 1 && g.ho === 1 && g.wo === 1 && g.kh === g.h && g.kw === g.w && g.ph === 0 && g.pw === 0 && g.dh === 1 && g.dw === 1;
+}
+
 export function convUnits(kind: ConvLoopKind, g: ConvGeom): number {
   const d = dims(g);
   if (kind !== 'forward') return d.cg;

@@ -40,7 +40,7 @@
 //          notifier sees the sleeper or the sleeper's wait sees the new word and returns at once.
 //   then Float64s: when the job was posted and when a worker first took a chunk of it (statistics), and
 //          the caller's and the first worker's busy ms and elements run in this job (the split's estimate)
-import { convImages, convRows, convUnits, type ConvGeom, type ConvLoopKind } from '../kernels/conv.js';
+import { convDense, convImages, convRows, convUnits, type ConvGeom, type ConvLoopKind } from '../kernels/conv.js';
 import type { WasmExports } from './exports.js';
 
 const SEQ = 0, NEXT = 1, DONE = 2, STOP = 3, ERR = 4, ERR_LEN = 5, HELPED = 6, READY = 7;
@@ -229,6 +229,7 @@ function work(ctl: Int32Array, ex: WasmExports, index: number, seq: number): voi
   const tag = (seq & SEQ_MASK) << INDEX_BITS;
   const own = index === 0 ? 0 : 1;
   let tookFirst = false;
+  const stats = new Float64Array(ctl.buffer, TIMES, T_WORDS);
   for (;;) {
     const cur = Atomics.load(ctl, NEXT);
     if ((cur & ~MAX_CHUNKS) !== tag) return;
@@ -236,17 +237,13 @@ function work(ctl: Int32Array, ex: WasmExports, index: number, seq: number): voi
     const i = cur & MAX_CHUNKS;
     if (i >= chunks) return;
     if (Atomics.compareExchange(ctl, NEXT, cur, cur + 1) !== cur) continue;
-    if (index > 0) {
-      const times = new Float64Array(ctl.buffer, TIMES, 2);
-      if (times[T_GRAB] === 0) times[T_GRAB] = clock();
-    }
+    if (index > 0 && stats[T_GRAB] === 0) stats[T_GRAB] = clock();
     const split = ctl[JOB + J_SPLIT] !== 0, part = !split ? i : i === 0 ? own : tookFirst ? 1 - own : own;
     if (i === 0) tookFirst = true;
     const t0 = performance.now();
     try {
       const elements = runChunk(ctl, ex, index, part);
       if (index <= 1) {
-        const stats = new Float64Array(ctl.buffer, TIMES, T_WORDS);
         stats[T_BUSY + 2 * index] += performance.now() - t0;
         stats[T_DONE + 2 * index] += elements;
       }
@@ -425,8 +422,7 @@ export class Parallel {
    * cut. The conv twin takes kind CONV_FORWARD_BY_OUTPUT; each thread needs its own column buffer.
    */
   splitsForwardByOutput(g: ConvGeom, flops: number): boolean {
-    const dense = g.ho * g.wo === 1 && g.kh === g.h && g.kw === g.w && g.ph === 0 && g.pw === 0 && g.dh === 1 && g.dw === 1; // the twin's
-    return this.threads > 1 && flops >= PARALLEL_MIN_FLOPS && g.groups === 1 && convImages(g) === 1 && !dense &&
+    return this.threads > 1 && flops >= PARALLEL_MIN_FLOPS && g.groups === 1 && convImages(g) === 1 && !convDense(g) &&
       g.cout >= 8 * this.threads && convUnits('forward', g) < 2 * this.threads;
   }
 
@@ -559,8 +555,8 @@ export class Parallel {
 
   /** Sets every kind's estimate to `ratio`, as if from long jobs (tests; the next job of a kind moves it again). */
   setWorkerSpeed(ratio: number): void {
-    for (let op = OP_GEMM_COLUMNS; op <= OP_GEMM_SHARED; op++) {
-      for (let kind = 0; kind < (op === OP_CONV ? 5 : 1); kind++) this.speeds.set(op * 8 + kind, { ratio, busyMs: Infinity });
+    for (let op = OP_GEMM_COLUMNS; op < OP_GEMM_SHARED; op++) { // gemm_shared's tickets need no cut
+      for (let kind = 0; kind <= (op === OP_CONV ? CONV_FORWARD_BY_OUTPUT : 0); kind++) this.speeds.set(op * 8 + kind, { ratio, busyMs: Infinity });
     }
   }
 

@@ -252,29 +252,29 @@ describe('thread pool', () => {
     const s = convSizes(geom);
     const x = randArray(s.x, rng), dy = randArray(s.y, rng), wt = randArray(s.w, rng);
     const a = randArray(64 * 1024, rng), b = randArray(784 * 1024, rng);
-    // a column-split gemm (784 columns in units of 8: 98), weight and input gradients split by input channel (64)
-    const calls: [string, number, (k: ReturnType<typeof bindWasmKernels>) => Float32Array][] = [
-      ['gemm 64×784×1024 NT', 98, (k) => {
+    // a column-split gemm (784 columns in units of 8), weight and input gradients split by input channel (64 units of 1)
+    const calls: [string, number, number, (k: ReturnType<typeof bindWasmKernels>) => Float32Array][] = [
+      ['gemm 64×784×1024 NT', 8, 784, (k) => {
         const c = new Float32Array(64 * 784);
         k.gemm(64, 784, 1024, a, 1024, false, b, 1024, true, c, 784, false);
         return c;
       }],
-      ['conv weight gradient', 64, (k) => {
+      ['conv weight gradient', 1, 64, (k) => {
         const dw = new Float32Array(s.w);
         k.conv('weight', x, dy, geom, dw, null);
         return dw;
       }],
-      ['conv input gradient', 64, (k) => {
+      ['conv input gradient', 1, 64, (k) => {
         const dx = new Float32Array(s.x);
         k.conv('input', dy, wt, geom, dx, null);
         return dx;
       }],
     ];
-    const par = pool.parallel, unitOf = (units: number) => (units === 98 ? 8 : 1);
+    const par = pool.parallel;
     let ownParts = 0; // split jobs in which caller and worker each ran their own part
     try {
-      for (const [name, units, call] of calls) {
-        const ref = call(one), unit = unitOf(units), total = name.startsWith('gemm') ? 784 : 64;
+      for (const [name, unit, total, call] of calls) {
+        const ref = call(one), units = Math.ceil(total / unit);
         // worker 3× slower, 3× faster, and 1.1× (under the threshold: equal halves)
         for (const [speed, callerUnits] of [[1 / 3, Math.round(units / (1 + 1 / 3))], [3, Math.round(units / 4)], [1.1, 0]] as const) {
           for (const callerWorks of [true, false]) {
